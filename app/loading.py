@@ -1,0 +1,437 @@
+"""Loading a crisis from Brink's TOML data file: validated whole, then written in one transaction.
+
+Records are matched by their keys (actor slug, source key, event key), so loading the same file
+twice changes nothing, and loading a corrected file updates the events in place, ids kept.
+"""
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.dates import instant
+from app.db import write_session
+from app.models import (
+    Actor,
+    ActorAlias,
+    ActorKind,
+    Citation,
+    Event,
+    EventActor,
+    EventRelation,
+    EventType,
+    Precision,
+    RelationKind,
+    Role,
+    Source,
+    Status,
+    Verification,
+)
+
+SAMPLE = Path(__file__).resolve().parent / "sample_data" / "russia-ukraine-2022.toml"
+Key = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
+Text = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class LoadError(Exception):
+    """The file cannot be loaded; each problem reads 'file:line: what is wrong'."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SourceRecord(Record):
+    key: Key
+    publisher: Text
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+    published: date | None = None
+
+
+class ActorRecord(Record):
+    slug: Key
+    name: Text
+    kind: ActorKind
+    aliases: list[Text] = []
+    parent: Key | None = None
+    description: str = ""
+
+
+class ActorRef(Record):
+    slug: Key
+    role: Role
+
+
+class CitationRecord(Record):
+    key: Key
+    quote: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class RelationRecord(Record):
+    relation: RelationKind
+    event: Key
+
+
+class EventRecord(Record):
+    key: Key
+    title: Text
+    type: Key
+    status: Status = Status.OCCURRED
+    verification: Verification = Verification.CONFIRMED
+    start: datetime | date
+    precision: Precision | None = None
+    approximate: bool = False
+    end: datetime | date | None = None
+    end_precision: Precision | None = None
+    end_approximate: bool = False
+    place: Text | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    timezone: str | None = None
+    importance: Annotated[int, Field(ge=1, le=3)] = 2
+    summary: str = ""
+    actors: Annotated[list[ActorRef], Field(min_length=1)]
+    sources: Annotated[list[CitationRecord], Field(min_length=1)]
+    relations: list[RelationRecord] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as error:
+                raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+
+class CrisisFile(Record):
+    sources: list[SourceRecord] = []
+    actors: list[ActorRecord] = []
+    events: list[EventRecord] = []
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(
+        default_factory=lambda: {"actors": 0, "sources": 0, "events": 0}
+    )
+    updated: dict[str, int] = field(
+        default_factory=lambda: {"actors": 0, "sources": 0, "events": 0}
+    )
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values())
+
+
+def slugify(text: str) -> str:
+    """'Biden and Putin speak by phone' → 'biden-and-putin-speak-by-phone'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "event"
+
+
+def _table_lines(text: str) -> dict[str, list[int]]:
+    """Line numbers of each [[table]] header, so a problem in events[3] can name its line."""
+    lines: dict[str, list[int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*\[\[\s*([A-Za-z_]+)\s*\]\]", line)
+        if match:
+            lines.setdefault(match.group(1), []).append(number)
+    return lines
+
+
+def read_file(path: Path) -> CrisisFile:
+    """Parse and validate a data file, or raise LoadError listing every problem with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LoadError([f"{path}: cannot read: {error}"]) from error
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise LoadError([f"{path}:{line.group(1) if line else 1}: {error}"]) from error
+    try:
+        crisis = CrisisFile.model_validate(raw)
+    except ValidationError as error:
+        raise LoadError(_describe(path, text, error.errors())) from error
+    problems = _check_references(path, text, crisis)
+    if problems:
+        raise LoadError(problems)
+    return crisis
+
+
+def _describe(path: Path, text: str, errors: Sequence[Any]) -> list[str]:
+    tables = _table_lines(text)
+    problems = []
+    for error in errors:
+        location = error["loc"]
+        line = 1
+        if len(location) >= 2 and isinstance(location[1], int):
+            headers = tables.get(str(location[0]), [])
+            line = headers[location[1]] if location[1] < len(headers) else 1
+        where = ".".join(str(part) for part in location)
+        problems.append(f"{path}:{line}: {where}: {error['msg']}")
+    return problems
+
+
+def _check_references(path: Path, text: str, crisis: CrisisFile) -> list[str]:
+    """Keys unique, and every slug or key a record names defined in the file."""
+    tables = _table_lines(text)
+    problems: list[str] = []
+
+    def report(table: str, index: int, message: str) -> None:
+        headers = tables.get(table, [])
+        line = headers[index] if index < len(headers) else 1
+        problems.append(f"{path}:{line}: {table}[{index}]: {message}")
+
+    seen_actors: set[str] = set()
+    for index, actor in enumerate(crisis.actors):
+        if actor.slug in seen_actors:
+            report("actors", index, f"actor {actor.slug!r} is defined twice")
+        if actor.parent and actor.parent not in seen_actors:
+            report("actors", index, f"parent {actor.parent!r} must be defined above its members")
+        seen_actors.add(actor.slug)
+    source_keys = [source.key for source in crisis.sources]
+    for index, key in enumerate(source_keys):
+        if key in source_keys[:index]:
+            report("sources", index, f"source {key!r} is defined twice")
+    event_keys = [event.key for event in crisis.events]
+    for index, event in enumerate(crisis.events):
+        if event.key in event_keys[:index]:
+            report("events", index, f"event {event.key!r} is defined twice")
+        for ref in event.actors:
+            if ref.slug not in seen_actors:
+                report("events", index, f"unknown actor {ref.slug!r}")
+        if len({ref.slug for ref in event.actors}) < len(event.actors):
+            report("events", index, "an actor is listed twice")
+        for citation in event.sources:
+            if citation.key not in source_keys:
+                report("events", index, f"unknown source {citation.key!r}")
+        for relation in event.relations:
+            if relation.event not in event_keys:
+                report("events", index, f"unknown related event {relation.event!r}")
+            elif relation.event == event.key:
+                report("events", index, "an event cannot relate to itself")
+        if (event.lat is None) != (event.lon is None):
+            report("events", index, "give both lat and lon, or neither")
+        if event.end_precision and event.end is None:
+            report("events", index, "end_precision given without an end")
+        if event.end is not None and _day(event.end) < _day(event.start):
+            report("events", index, "the end comes before the start")
+    return problems
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def load_file(engine: Engine, path: Path, zone: ZoneInfo) -> LoadReport:
+    """Validate the whole file, then write it in one transaction: all of it or nothing."""
+    crisis = read_file(path)
+    report = LoadReport()
+    with write_session(engine) as session:
+        known_types = set(session.scalars(select(EventType.slug)))
+        unknown = [
+            f"{path}: events[{index}]: unknown type {event.type!r}"
+            for index, event in enumerate(crisis.events)
+            if event.type not in known_types
+        ]
+        if unknown:
+            raise LoadError(unknown)
+        actors = _load_actors(session, crisis.actors, report)
+        sources = _load_sources(session, crisis.sources, report)
+        _load_events(session, crisis.events, actors, sources, zone, report)
+    return report
+
+
+def _set(row: Any, **values: Any) -> bool:
+    """Assign only what differs, so an unchanged record stays untouched (and keeps updated_at)."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def _load_actors(
+    session: Session, records: Sequence[ActorRecord], report: LoadReport
+) -> dict[str, Actor]:
+    slugs = [record.slug for record in records]
+    existing = {a.slug: a for a in session.scalars(select(Actor).where(Actor.slug.in_(slugs)))}
+    for record in records:
+        actor = existing.get(record.slug)
+        is_new = actor is None
+        if actor is None:
+            actor = existing[record.slug] = Actor(slug=record.slug)
+            session.add(actor)
+        changed = _set(
+            actor,
+            name=record.name,
+            kind=record.kind.value,
+            description=record.description,
+            parent=existing[record.parent] if record.parent else None,
+        )
+        if actor.alias_names != record.aliases:
+            actor.aliases = [
+                ActorAlias(name=name, position=i) for i, name in enumerate(record.aliases)
+            ]
+            changed = True
+        if is_new:
+            report.created["actors"] += 1
+        elif changed:
+            report.updated["actors"] += 1
+    session.flush()
+    return existing
+
+
+def _load_sources(
+    session: Session, records: Sequence[SourceRecord], report: LoadReport
+) -> dict[str, Source]:
+    keys = [record.key for record in records]
+    existing = {s.key: s for s in session.scalars(select(Source).where(Source.key.in_(keys)))}
+    for record in records:
+        source = existing.get(record.key)
+        is_new = source is None
+        if source is None:
+            source = existing[record.key] = Source(key=record.key)
+            session.add(source)
+        changed = _set(
+            source,
+            publisher=record.publisher,
+            title=record.title,
+            url=record.url,
+            published_on=record.published,
+        )
+        if is_new:
+            report.created["sources"] += 1
+        elif changed:
+            report.updated["sources"] += 1
+    session.flush()
+    return existing
+
+
+def _load_events(
+    session: Session,
+    records: Sequence[EventRecord],
+    actors: dict[str, Actor],
+    sources: dict[str, Source],
+    crisis_zone: ZoneInfo,
+    report: LoadReport,
+) -> None:
+    keys = [record.key for record in records]
+    existing = {e.key: e for e in session.scalars(select(Event).where(Event.key.in_(keys)))}
+    created: set[str] = set()
+    updated: set[str] = set()
+    now = datetime.now(UTC)
+    for record in records:
+        event = existing.get(record.key)
+        if event is None:
+            event = existing[record.key] = Event(key=record.key, published=True, published_at=now)
+            session.add(event)
+            created.add(record.key)
+        changed = _set(event, **_event_fields(record, crisis_zone))
+        changed |= _sync_actor_links(event, record, actors)
+        changed |= _sync_citations(event, record, sources)
+        if changed:
+            updated.add(record.key)
+    session.flush()  # new events get their ids, which relations point at
+    for record in records:
+        if _sync_relations(existing[record.key], record, existing):
+            updated.add(record.key)
+    session.flush()
+    report.created["events"] += len(created)
+    report.updated["events"] += len(updated - created)
+
+
+def _event_fields(record: EventRecord, crisis_zone: ZoneInfo) -> dict[str, Any]:
+    """Column values for a record. Clock times are read in the place's zone, when it has one;
+    bare dates are days of the crisis calendar."""
+    clock_zone = ZoneInfo(record.timezone) if record.timezone else crisis_zone
+
+    def point(value: datetime | date, precision: Precision | None) -> tuple[datetime, str]:
+        if isinstance(value, datetime):
+            return instant(value, clock_zone), precision or Precision.MINUTE
+        return instant(value, crisis_zone), precision or Precision.DAY
+
+    start_at, start_precision = point(record.start, record.precision)
+    end_at, end_precision = None, None
+    if record.end is not None:
+        end_at, end_precision = point(record.end, record.end_precision or record.precision)
+    return {
+        "slug": slugify(record.title),
+        "title": record.title,
+        "summary": record.summary.strip(),
+        "type_slug": record.type,
+        "status": record.status.value,
+        "verification": record.verification.value,
+        "start_at": start_at,
+        "start_precision": str(start_precision),
+        "start_approximate": record.approximate,
+        "end_at": end_at,
+        "end_precision": str(end_precision) if end_precision else None,
+        "end_approximate": record.end_approximate,
+        "place_name": record.place,
+        "place_lat": record.lat,
+        "place_lon": record.lon,
+        "timezone": record.timezone,
+        "importance": record.importance,
+    }
+
+
+def _sync_actor_links(event: Event, record: EventRecord, actors: dict[str, Actor]) -> bool:
+    wanted = [(actors[ref.slug], ref.role.value) for ref in record.actors]
+    current = [(link.actor, link.role) for link in event.actor_links]
+    if [(a.id, r) for a, r in current] == [(a.id, r) for a, r in wanted]:
+        return False
+    by_actor = {link.actor_id: link for link in event.actor_links}
+    links = []
+    for position, (actor, role) in enumerate(wanted):
+        link = by_actor.get(actor.id) or EventActor(actor=actor)
+        link.role, link.position = role, position
+        links.append(link)
+    event.actor_links = links
+    return True
+
+
+def _sync_citations(event: Event, record: EventRecord, sources: dict[str, Source]) -> bool:
+    wanted = [(sources[c.key], c.quote) for c in record.sources]
+    current = [(c.source, c.quote) for c in event.citations]
+    if [(s.id, q) for s, q in current] == [(s.id, q) for s, q in wanted]:
+        return False
+    by_source = {citation.source_id: citation for citation in event.citations}
+    citations = []
+    for position, (source, quote) in enumerate(wanted):
+        citation = by_source.get(source.id) or Citation(source=source)
+        citation.quote, citation.position = quote, position
+        citations.append(citation)
+    event.citations = citations
+    return True
+
+
+def _sync_relations(event: Event, record: EventRecord, events: dict[str, Event]) -> bool:
+    wanted = {(events[r.event].id, r.relation.value) for r in record.relations}
+    current = {(r.to_event_id, r.relation) for r in event.relations_out}
+    if wanted == current:
+        return False
+    event.relations_out = [r for r in event.relations_out if (r.to_event_id, r.relation) in wanted]
+    for to_id, relation in sorted(wanted - current):
+        event.relations_out.append(EventRelation(to_event_id=to_id, relation=relation))
+    return True

@@ -1,0 +1,36 @@
+"""The application factory."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.routes import events, timeline
+from app.templating import ROOT, render
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title=settings.site_title, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.sessions = sessionmaker(app.state.engine, expire_on_commit=False)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.include_router(timeline.router)
+    app.include_router(events.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error_page(request: Request, error: StarletteHTTPException) -> HTMLResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 410: "Gone"}
+        title = titles.get(error.status_code, "Something went wrong")
+        return render(
+            request,
+            "error.html",
+            {"title": title, "message": error.detail, "status": error.status_code},
+            status_code=error.status_code,
+        )
+
+    return app

@@ -1,0 +1,291 @@
+"""The data model: events, actors and the links between them."""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Status(StrEnum):
+    OCCURRED = "occurred"
+    SCHEDULED = "scheduled"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+
+
+class Verification(StrEnum):
+    CONFIRMED = "confirmed"
+    CLAIMED = "claimed"
+    DISPUTED = "disputed"
+
+
+class Precision(StrEnum):
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class ActorKind(StrEnum):
+    STATE = "state"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    AGENCY = "agency"
+
+
+class Role(StrEnum):
+    INITIATOR = "initiator"
+    COUNTERPART = "counterpart"
+    PARTICIPANT = "participant"
+    SUBJECT = "subject"
+
+
+class RelationKind(StrEnum):
+    DENIES = "denies"
+    RESPONDS_TO = "responds-to"
+    PART_OF = "part-of"
+    FOLLOWS = "follows"
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite keeps no zone, so store naive UTC there)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: Brink stores instants with a zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class EventType(Base):
+    """The type vocabulary; slugs are part of the URL contract, seeded by the first migration."""
+
+    __tablename__ = "event_types"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    plural: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+    __table_args__ = (CheckConstraint(_one_of("kind", ActorKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    parent: Mapped["Actor | None"] = relationship(remote_side=[id], back_populates="members")
+    members: Mapped[list["Actor"]] = relationship(back_populates="parent", order_by="Actor.name")
+    aliases: Mapped[list["ActorAlias"]] = relationship(
+        back_populates="actor", cascade="all, delete-orphan", order_by="ActorAlias.position"
+    )
+
+    @property
+    def alias_names(self) -> list[str]:
+        return [alias.name for alias in self.aliases]
+
+
+class ActorAlias(Base):
+    __tablename__ = "actor_aliases"
+    __table_args__ = (UniqueConstraint("actor_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    actor: Mapped[Actor] = relationship(back_populates="aliases")
+
+
+class Source(Base):
+    """A document events cite: an article, a statement, a readout."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A stable external identity, so that loading the same file twice finds the same rows.
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    publisher: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    published_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", Status), name="status"),
+        CheckConstraint(_one_of("verification", Verification), name="verification"),
+        CheckConstraint(_one_of("start_precision", Precision), name="start_precision"),
+        CheckConstraint(_one_of("end_precision", Precision), name="end_precision"),
+        CheckConstraint("importance BETWEEN 1 AND 3", name="importance"),
+        CheckConstraint("end_at IS NULL OR end_at >= start_at", name="end_after_start"),
+        Index("ix_events_published_start", "published", "start_at", "id"),
+        # Ids are never reused, even after the newest row is removed.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    type_slug: Mapped[str] = mapped_column(ForeignKey("event_types.slug"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=Status.OCCURRED)
+    verification: Mapped[str] = mapped_column(String(20), default=Verification.CONFIRMED)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_precision: Mapped[str] = mapped_column(String(10), default=Precision.DAY)
+    start_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_precision: Mapped[str | None] = mapped_column(String(10))
+    end_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    place_name: Mapped[str | None] = mapped_column(String(200))
+    place_lat: Mapped[float | None] = mapped_column(Float)
+    place_lon: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    importance: Mapped[int] = mapped_column(Integer, default=2)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    type: Mapped[EventType] = relationship()
+    actor_links: Mapped[list["EventActor"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventActor.position"
+    )
+    citations: Mapped[list["Citation"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Citation.position"
+    )
+    relations_out: Mapped[list["EventRelation"]] = relationship(
+        foreign_keys="EventRelation.from_event_id",
+        back_populates="from_event",
+        cascade="all, delete-orphan",
+    )
+    relations_in: Mapped[list["EventRelation"]] = relationship(
+        foreign_keys="EventRelation.to_event_id",
+        back_populates="to_event",
+        cascade="all, delete-orphan",
+    )
+
+
+class EventActor(Base):
+    """Who did what in an event: an actor with its role."""
+
+    __tablename__ = "event_actors"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", Role), name="role"),
+        Index("ix_event_actors_actor_event", "actor_id", "event_id"),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    event: Mapped[Event] = relationship(back_populates="actor_links")
+    actor: Mapped[Actor] = relationship()
+
+
+class Citation(Base):
+    """An event citing a source, with the passage that supports it."""
+
+    __tablename__ = "citations"
+    __table_args__ = (Index("ix_citations_source", "source_id"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    quote: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    event: Mapped[Event] = relationship(back_populates="citations")
+    source: Mapped[Source] = relationship()
+
+
+class EventRelation(Base):
+    """A typed link between two events, read from → to: "this denial denies that claim"."""
+
+    __tablename__ = "event_relations"
+    __table_args__ = (
+        CheckConstraint(_one_of("relation", RelationKind), name="relation"),
+        CheckConstraint("from_event_id <> to_event_id", name="not_self"),
+        UniqueConstraint("from_event_id", "to_event_id", "relation"),
+        Index("ix_event_relations_to", "to_event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    to_event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    relation: Mapped[str] = mapped_column(String(20))
+
+    from_event: Mapped[Event] = relationship(
+        foreign_keys=[from_event_id], back_populates="relations_out"
+    )
+    to_event: Mapped[Event] = relationship(
+        foreign_keys=[to_event_id], back_populates="relations_in"
+    )

@@ -1,5 +1,7 @@
 """The brink command."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,8 @@ from sqlalchemy import Engine, inspect
 
 from app.config import get_settings
 from app.db import DatabaseError, check_connection, make_engine, migrate
-from app.loading import SAMPLE, LoadError, load_file
+from app.loading import SAMPLE, LoadError, LoadReport, load_file
+from app.queries import has_events
 
 cli = typer.Typer(
     help="Brink: a timeline of an unfolding crisis.", no_args_is_help=True, add_completion=False
@@ -25,43 +28,54 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _engine() -> Engine:
+@contextmanager
+def _database() -> Iterator[Engine]:
+    """The configured database, checked, and closed when the command ends."""
     engine = make_engine(get_settings().database_url)
     try:
         check_connection(engine)
+        yield engine
     except DatabaseError as error:
         raise _fail(str(error)) from error
-    return engine
+    finally:
+        engine.dispose()
 
 
 @cli.command("migrate")
 def migrate_command() -> None:
     """Create or upgrade the database schema to the newest version."""
-    engine = _engine()
-    try:
+    with _database() as engine:
         migrate(engine)
-    except DatabaseError as error:
-        raise _fail(str(error)) from error
     out.print(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
 @cli.command("load-sample")
 def load_sample(
     file: Annotated[Path, typer.Option(help="A crisis data file in Brink's TOML format.")] = SAMPLE,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Load only into a database with no events yet.")
+    ] = False,
 ) -> None:
     """Load the sample crisis (or another data file); loading it again changes nothing."""
-    engine = _engine()
-    if not inspect(engine).has_table("events"):
-        raise _fail("the database has no Brink schema yet: run 'brink migrate' first")
+    with _database() as engine:
+        if not inspect(engine).has_table("events"):
+            raise _fail("the database has no Brink schema yet: run 'brink migrate' first")
+        if if_empty and has_events(engine):
+            out.print("The database already has events; the sample was not loaded.")
+            return
+        report = _load(engine, file)
+    created = ", ".join(f"{n} {what}" for what, n in report.created.items())
+    updated = ", ".join(f"{n} {what}" for what, n in report.updated.items())
+    out.print(f"Loaded {file.name}: created {created}; updated {updated}.")
+
+
+def _load(engine: Engine, file: Path) -> LoadReport:
     try:
-        report = load_file(engine, file, get_settings().zone)
+        return load_file(engine, file, get_settings().zone)
     except LoadError as error:
         for problem in error.problems:
             err.print(problem, highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"nothing was loaded: {len(error.problems)} problem(s) in {file}") from error
-    created = ", ".join(f"{n} {what}" for what, n in report.created.items())
-    updated = ", ".join(f"{n} {what}" for what, n in report.updated.items())
-    out.print(f"Loaded {file.name}: created {created}; updated {updated}.")
 
 
 @cli.command()
@@ -72,7 +86,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve Brink over HTTP."""
-    _engine()
+    with _database():
+        pass  # fail here, clearly, rather than on the first request
     uvicorn.run(
         "app.main:create_app",
         factory=True,

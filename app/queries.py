@@ -4,11 +4,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from fastapi import HTTPException
-from sqlalchemy import Select, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.filters import EventFilters
 from app.models import Actor, Citation, Event, EventActor, EventRelation, EventType
+
+
+def has_events(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return session.scalar(select(Event.id).limit(1)) is not None
 
 
 def event_types(session: Session) -> Sequence[EventType]:

@@ -192,6 +192,21 @@ def database_url(
 
 
 @pytest.fixture
+def empty_database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A database with no schema at all."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin_url = request.getfixturevalue("postgres_admin_url")
+    name = f"brink_empty_{os.getpid()}_{next(_counter)}"
+    _admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, site_title="Brink test", timezone="Europe/Kyiv")
 
@@ -233,7 +248,9 @@ def count_queries(client: TestClient) -> Callable[[str], tuple[int, Any]]:
             response = client.get(url)
         finally:
             event.remove(app_engine, "before_cursor_execute", record)
-        counted = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "SELECT 1"))]
+        counted = [
+            s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "SELECT 1"))
+        ]
         return len(counted), response
 
     return get
@@ -281,3 +298,83 @@ def _get_or_make_actor(session: Session, slug: str, parents: dict[str, str]) -> 
         session.add(actor)
         session.flush()
     return actor
+
+
+CHROMIUM = Path(os.environ.get("BRINK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def live_server(database_url: str, sample: None) -> Iterator[str]:
+    """The real app under uvicorn on a free loopback port, serving the sample crisis."""
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "BRINK_DATABASE_URL": database_url, "BRINK_TIMEZONE": "Europe/Kyiv"}
+    command = [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/static/brink.css", timeout=1):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                output = server.stdout.read().decode() if server.stdout else ""
+                pytest.fail(f"the server did not start:\n{output}")
+            time.sleep(0.1)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (its own browser download is not available here)."""
+    if not CHROMIUM.exists():
+        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message + "; under CI=true a missing browser is a failure.")
+        if message not in _skip_messages:
+            _skip_messages.append("Browser tests skipped: " + message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
+    """Save a full-page screenshot under test-artifacts/screenshots/, named after the test."""
+
+    def save(page: Any, name: str) -> Path:
+        folder = ARTIFACTS / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        test_name = request.node.name.replace("[", "-").replace("]", "")
+        path = folder / f"{test_name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

@@ -309,7 +309,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture
-def live_server(database_url: str, sample: None) -> Iterator[str]:
+def live_server(database_url: str, sample: None, tmp_path: Path) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, serving the sample crisis."""
     import sys
     import time
@@ -321,7 +321,9 @@ def live_server(database_url: str, sample: None) -> Iterator[str]:
         sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
     ]  # fmt: skip
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log_path = tmp_path / "server.log"
+    log = log_path.open("wb")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -331,12 +333,13 @@ def live_server(database_url: str, sample: None) -> Iterator[str]:
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                output = server.stdout.read().decode() if server.stdout else ""
-                pytest.fail(f"the server did not start:\n{output}")
+                log.close()
+                pytest.fail(f"the server did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
     yield base
     server.terminate()
     server.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///brink.db"
     site_title: str = "Brink"
     timezone: str = "Europe/Kyiv"
-    # Absolute base for links that leave the site (canonical URLs, feeds); empty: the request's own.
-    base_url: str = ""
 
     @field_validator("timezone")
     @classmethod

@@ -1,63 +1,261 @@
-"""The filter object: parsed once from the query string, it drives every view of the events."""
+"""The filter object: parsed once from the query string, it drives every view of the events.
 
+Parsing is lenient: a reader who follows a mangled link sees a sensible view and a notice saying
+what was left out, never an error page. The canonical query string lists only non-default values,
+in one stable order, so every view has exactly one URL.
+"""
+
+import base64
+import binascii
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-ORDERS = ("newest", "oldest")
+from app.models import Status, Verification
+from app.search import SearchQuery
+
+ORDERS = ("newest", "oldest", "relevance")
+MATCHES = ("any", "all")
 SLUG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+MAX_VALUES = 20  # per repeatable parameter: more is never a reader's view, only a flood
+MAX_QUERY_LENGTH = 200
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TRUE_VALUES = ("1", "true", "on", "yes")
+# The canonical parameter order (a contract: shared links depend on it).
+PARAMETERS = (
+    "actor", "only", "match", "type", "status", "verification", "q", "from", "to", "order",
+    "around", "cursor",
+)  # fmt: skip
 
 
-def _slugs(values: list[str]) -> tuple[str, ...]:
-    """Distinct, well-formed slugs in the order given; anything else is dropped with a notice."""
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a list: after (or before) the event with this sort key."""
+
+    order: str
+    direction: str  # "after": the next page; "before": the previous one
+    start_at: datetime
+    event_id: int
+    rank: int = 0
+
+    def encode(self) -> str:
+        payload = [self.order[0], self.direction[0], self.start_at.isoformat(), self.event_id]
+        if self.order == "relevance":
+            payload.append(self.rank)
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> "Cursor | None":
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            order, direction, start, event_id, *rest = json.loads(raw)
+            order = {"n": "newest", "o": "oldest", "r": "relevance"}[order]
+            direction = {"a": "after", "b": "before"}[direction]
+            start_at = datetime.fromisoformat(start)
+            rank = int(rest[0]) if rest else 0
+            if start_at.tzinfo is None or not isinstance(event_id, int) or len(rest) > 1:
+                return None
+        except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+            return None
+        return cls(order, direction, start_at, event_id, rank)
+
+
+def _slugs(values: list[str]) -> tuple[tuple[str, ...], bool]:
+    """Distinct, well-formed slugs in the order given, and whether any value was dropped."""
     seen: dict[str, None] = {}
+    dropped = False
     for value in values:
         value = value.strip().lower()
-        if value and len(value) <= 120 and set(value) <= SLUG_CHARACTERS:
+        if not value:
+            continue
+        if len(value) <= 120 and set(value) <= SLUG_CHARACTERS:
             seen.setdefault(value, None)
-    return tuple(seen)
+        else:
+            dropped = True
+    return tuple(seen), dropped
+
+
+def _choices(
+    values: list[str], allowed: tuple[str, ...], what: str, notices: list[str]
+) -> tuple[str, ...]:
+    chosen: dict[str, None] = {}
+    for value in values:
+        value = value.strip().lower()
+        if value in allowed:
+            chosen.setdefault(value, None)
+        elif value:
+            notices.append(f"There is no {what} {value[:40]!r}; it was left out.")
+    # In vocabulary order, so that the same choice always has the same URL.
+    return tuple(v for v in allowed if v in chosen)
+
+
+def _date(value: str, what: str, notices: list[str]) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    if DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    notices.append(f"{value[:40]!r} is not a date (YYYY-MM-DD); the {what} date was left out.")
+    return None
 
 
 @dataclass(frozen=True)
 class EventFilters:
     actors: tuple[str, ...] = ()
+    only: bool = False  # the actors themselves, without their members
+    match: str = "any"  # with several actors: "all" for events involving every one of them
     types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    verifications: tuple[str, ...] = ()
+    q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
     order: str = "newest"
+    around: int | None = None
+    cursor: Cursor | None = None
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
     def from_query(cls, params: QueryParams | Mapping[str, Any]) -> "EventFilters":
-        """Lenient: empty values fall back to defaults; odd ones are dropped with a notice."""
         if not isinstance(params, QueryParams):
             params = QueryParams(params)
         notices: list[str] = []
-        actor_values, type_values = params.getlist("actor"), params.getlist("type")
-        actors, types = _slugs(actor_values), _slugs(type_values)
-        if len(actors) < len({v.strip() for v in actor_values if v.strip()}):
-            notices.append("Some actor values were not valid slugs and were ignored.")
-        if len(types) < len({v.strip() for v in type_values if v.strip()}):
-            notices.append("Some type values were not valid slugs and were ignored.")
-        order = params.get("order", "").strip() or "newest"
+
+        def many(name: str) -> list[str]:
+            values = params.getlist(name)
+            if len(values) > MAX_VALUES:
+                notices.append(f"Only the first {MAX_VALUES} {name} values were used.")
+            return values[:MAX_VALUES]
+
+        actors, dropped_actors = _slugs(many("actor"))
+        types, dropped_types = _slugs(many("type"))
+        if dropped_actors:
+            notices.append("Some actor values were not valid slugs and were left out.")
+        if dropped_types:
+            notices.append("Some type values were not valid slugs and were left out.")
+        statuses = _choices(many("status"), tuple(Status), "status", notices)
+        verifications = _choices(many("verification"), tuple(Verification), "verification", notices)
+
+        q = " ".join(params.get("q", "").split())
+        if len(q) > MAX_QUERY_LENGTH:
+            notices.append(f"The search was cut to its first {MAX_QUERY_LENGTH} characters.")
+            q = q[:MAX_QUERY_LENGTH].rstrip()
+        if q and SearchQuery.parse(q) is None:
+            notices.append(f"{q[:40]!r} has no words to search for; the search was left out.")
+            q = ""
+
+        date_from = _date(params.get("from", ""), "start", notices)
+        date_to = _date(params.get("to", ""), "end", notices)
+        if date_from and date_to and date_from > date_to:
+            notices.append("The start date was after the end date; they were swapped.")
+            date_from, date_to = date_to, date_from
+
+        match = params.get("match", "").strip().lower() or "any"
+        if match not in MATCHES:
+            notices.append(f"Unknown match {match[:40]!r}: showing events involving any actor.")
+            match = "any"
+        only = params.get("only", "").strip().lower() in TRUE_VALUES
+
+        # Newest first even when searching: a timeline reads in time; "relevance" ranks matches.
+        order = params.get("order", "").strip().lower() or "newest"
         if order not in ORDERS:
             notices.append(f"Unknown order {order[:40]!r}: showing newest first.")
             order = "newest"
-        return cls(actors=actors, types=types, order=order, notices=tuple(notices))
+        if order == "relevance" and not q:
+            order = "newest"  # nothing to rank by
+
+        around = None
+        around_value = params.get("around", "").strip()
+        if around_value:
+            if around_value.isdigit() and len(around_value) < 12:
+                around = int(around_value)
+            else:
+                notices.append(f"{around_value[:40]!r} is not an event number; it was left out.")
+
+        cursor = None
+        cursor_value = params.get("cursor", "").strip()
+        if cursor_value:
+            cursor = Cursor.decode(cursor_value[:200])
+            if cursor is None or cursor.order != order:
+                notices.append("The page link was not valid; showing the first page.")
+                cursor = None
+        if around is not None and cursor is not None:
+            cursor = None  # a link to an event wins over a page position
+
+        return cls(
+            actors=actors,
+            only=only,
+            match=match,
+            types=types,
+            statuses=statuses,
+            verifications=verifications,
+            q=q,
+            date_from=date_from,
+            date_to=date_to,
+            order=order,
+            around=around,
+            cursor=cursor,
+            notices=tuple(notices),
+        )
+
+    @property
+    def search(self) -> SearchQuery | None:
+        return SearchQuery.parse(self.q) if self.q else None
 
     def with_notice(self, notice: str) -> "EventFilters":
         return replace(self, notices=(*self.notices, notice))
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """The non-default parameters, in canonical order."""
+        values: dict[str, list[str]] = {
+            "actor": list(self.actors),
+            "only": ["1"] if self.only and self.actors else [],
+            "match": ["all"] if self.match == "all" and len(self.actors) > 1 else [],
+            "type": list(self.types),
+            "status": list(self.statuses),
+            "verification": list(self.verifications),
+            "q": [self.q] if self.q else [],
+            "from": [self.date_from.isoformat()] if self.date_from else [],
+            "to": [self.date_to.isoformat()] if self.date_to else [],
+            "order": [self.order] if self.order != "newest" else [],
+            "around": [str(self.around)] if self.around is not None else [],
+            "cursor": [self.cursor.encode()] if self.cursor else [],
+        }
+        return [(name, value) for name in PARAMETERS for value in values[name]]
+
     def to_query(self, **changes: Any) -> str:
-        """The canonical query string, with only non-default values, in a stable order."""
+        """The canonical query string of this view, or of this view with some fields changed."""
         filters = replace(self, **changes)
-        pairs: list[tuple[str, str]] = [("actor", slug) for slug in filters.actors]
-        pairs += [("type", slug) for slug in filters.types]
-        if filters.order != "newest":
-            pairs.append(("order", filters.order))
-        return urlencode(pairs)
+        if not filters.q and filters.order == "relevance":
+            filters = replace(filters, order="newest")
+        return urlencode(filters.pairs())
+
+    def link(self, path: str = "/", **changes: Any) -> str:
+        """A link to this view changed: it opens at the first page unless told otherwise."""
+        changes.setdefault("cursor", None)
+        changes.setdefault("around", None)
+        query = self.to_query(**changes)
+        return f"{path}?{query}" if query else path
+
+    @property
+    def view_query(self) -> str:
+        """This view without its page position: what 'the same view' means for links."""
+        return self.to_query(cursor=None, around=None)
 
     @property
     def is_default(self) -> bool:
-        return not self.to_query()
+        return not self.view_query
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.view_query)

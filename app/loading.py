@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app import search
 from app.dates import instant
 from app.db import write_session
 from app.models import (
@@ -257,7 +258,13 @@ def load_file(engine: Engine, path: Path, zone: ZoneInfo) -> LoadReport:
             raise LoadError(unknown)
         actors = _load_actors(session, crisis.actors, report)
         sources = _load_sources(session, crisis.sources, report)
-        _load_events(session, crisis.events, actors, sources, zone, report)
+        events = _load_events(session, crisis.events, actors, sources, zone, report)
+        # Search documents hold actor names and source titles too, so refresh every event the
+        # file touches, and every event of its actors.
+        involved = select(EventActor.event_id).where(
+            EventActor.actor_id.in_([actor.id for actor in actors.values()])
+        )
+        search.reindex(session.connection(), {*events, *session.scalars(involved)})
     return report
 
 
@@ -335,7 +342,7 @@ def _load_events(
     sources: dict[str, Source],
     crisis_zone: ZoneInfo,
     report: LoadReport,
-) -> None:
+) -> list[int]:
     keys = [record.key for record in records]
     existing = {e.key: e for e in session.scalars(select(Event).where(Event.key.in_(keys)))}
     created: set[str] = set()
@@ -359,6 +366,7 @@ def _load_events(
     session.flush()
     report.created["events"] += len(created)
     report.updated["events"] += len(updated - created)
+    return [event.id for event in existing.values()]
 
 
 def _event_fields(record: EventRecord, crisis_zone: ZoneInfo) -> dict[str, Any]:

@@ -179,6 +179,7 @@ class Event(Base):
         CheckConstraint("importance BETWEEN 1 AND 3", name="importance"),
         CheckConstraint("end_at IS NULL OR end_at >= start_at", name="end_after_start"),
         Index("ix_events_published_start", "published", "start_at", "id"),
+        Index("ix_events_type_published_start", "type_slug", "published", "start_at", "id"),
         # Ids are never reused, even after the newest row is removed.
         {"sqlite_autoincrement": True},
     )
@@ -188,7 +189,7 @@ class Event(Base):
     slug: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
-    type_slug: Mapped[str] = mapped_column(ForeignKey("event_types.slug"), index=True)
+    type_slug: Mapped[str] = mapped_column(ForeignKey("event_types.slug"))
     status: Mapped[str] = mapped_column(String(20), default=Status.OCCURRED)
     verification: Mapped[str] = mapped_column(String(20), default=Verification.CONFIRMED)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,9 +4,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from app.dates import day_heading, format_point, format_span
+from markupsafe import Markup
+
+from app.dates import day_heading, format_point, format_span, short_date
 from app.filters import EventFilters
-from app.models import Event, Precision, Status, Verification
+from app.models import ActorKind, Event, Precision, Status, Verification
+from app.queries import ActorCount, View
+from app.search import SearchQuery, highlight
+from app.templating import markdown_html
 
 ROLE_ORDER = {"initiator": 0, "counterpart": 1, "participant": 2, "subject": 3}
 # How a relation reads from each end: "this denial denies X" / "X is denied by this denial".
@@ -30,7 +35,7 @@ class ActorRole:
 
     @property
     def timeline_href(self) -> str:
-        return "/?" + EventFilters(actors=(self.slug,)).to_query()
+        return EventFilters(actors=(self.slug,)).link()
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,8 @@ class EventCard:
     id: int
     path: str
     title: str
-    summary: str
+    title_html: Markup
+    summary_html: Markup
     type_slug: str
     type_label: str
     when: str
@@ -93,13 +99,14 @@ def actor_roles(event: Event) -> list[ActorRole]:
     return [ActorRole(link.actor.slug, link.actor.name, link.role) for link in links]
 
 
-def event_card(event: Event, zone: ZoneInfo) -> EventCard:
+def event_card(event: Event, zone: ZoneInfo, search: SearchQuery | None = None) -> EventCard:
     timed = event.start_precision in (Precision.MINUTE, Precision.HOUR)
     return EventCard(
         id=event.id,
         path=event_path(event),
         title=event.title,
-        summary=event.summary,
+        title_html=highlight(event.title, search),
+        summary_html=highlight(markdown_html(event.summary), search),
         type_slug=event.type_slug,
         type_label=event.type.label,
         when=format_span(
@@ -144,14 +151,17 @@ class Day:
     events: list[EventCard]
 
 
-def group_by_day(events: Iterable[Event], zone: ZoneInfo) -> list[Day]:
+def group_by_day(
+    events: Iterable[Event], zone: ZoneInfo, search: SearchQuery | None = None
+) -> list[Day]:
     """Consecutive events under their day (or their coarser period: 'late December 2021')."""
     days: list[Day] = []
     for event in events:
         heading = day_heading(event.start_at, event.start_precision, event.start_approximate, zone)
+        heading = heading[:1].upper() + heading[1:]  # "Around week of 7 Feb 2022"
         if not days or days[-1].heading != heading:
             days.append(Day(heading, []))
-        days[-1].events.append(event_card(event, zone))
+        days[-1].events.append(event_card(event, zone, search))
     return days
 
 
@@ -186,11 +196,151 @@ def source_refs(event: Event) -> list[SourceRef]:
     return refs
 
 
-def describe_view(count: int, type_plurals: Sequence[str], actor_names: Sequence[str]) -> str:
-    """'Calls involving France · 6 events'."""
-    what = " and ".join(type_plurals) or ("Events" if actor_names else "All events")
-    what = what[0] + what[1:].lower()
-    if actor_names:
-        what += " involving " + " and ".join(actor_names)
+def _either(words: Sequence[str], joiner: str = "or") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {joiner} " + words[-1]
+
+
+def describe_view(view: View, count: int) -> str:
+    """What a view shows, as its heading and title: 'Calls involving France · 6 events'."""
+    filters = view.filters
+    what = _either([t.plural.lower() for t in view.types]) or "events"
+    qualities = [_either(filters.statuses), _either(filters.verifications)]
+    qualities = [quality for quality in qualities if quality]
+    if qualities:
+        what = ", ".join(qualities) + " " + what
+    elif not filters.has_filters:
+        what = "all events"
+    if view.actors:
+        names = [actor.name for actor in view.actors]
+        what += " involving " + _either(names, "and" if filters.match == "all" else "or")
+        if filters.only:
+            what += " itself" if len(names) == 1 else " themselves"
+    if filters.q:
+        what += f" matching “{filters.q}”"
+    start, end = filters.date_from, filters.date_to
+    if start and end:
+        what += (
+            f" on {short_date(start)}"
+            if start == end
+            else f" from {short_date(start)} to {short_date(end)}"
+        )
+    elif start:
+        what += f" since {short_date(start)}"
+    elif end:
+        what += f" until {short_date(end)}"
     noun = "event" if count == 1 else "events"
-    return f"{what} · {count} {noun}"
+    return f"{what[0].upper()}{what[1:]} · {count:,} {noun}"
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter, with the link that removes it."""
+
+    label: str
+    remove_href: str
+
+
+def chips(view: View) -> list[Chip]:
+    filters = view.filters
+    shown: list[Chip] = []
+    for actor in view.actors:
+        rest = tuple(s for s in filters.actors if s != actor.slug)
+        shown.append(Chip(f"Actor: {actor.name}", filters.link(actors=rest)))
+    if filters.only and view.actors:
+        shown.append(Chip("Members left out", filters.link(only=False)))
+    if filters.match == "all" and len(view.actors) > 1:
+        shown.append(Chip("All of these actors together", filters.link(match="any")))
+    for event_type in view.types:
+        rest = tuple(s for s in filters.types if s != event_type.slug)
+        shown.append(Chip(f"Type: {event_type.label}", filters.link(types=rest)))
+    for status in filters.statuses:
+        rest = tuple(s for s in filters.statuses if s != status)
+        shown.append(Chip(f"Status: {status.capitalize()}", filters.link(statuses=rest)))
+    for verification in filters.verifications:
+        rest = tuple(v for v in filters.verifications if v != verification)
+        label = f"Verification: {verification.capitalize()}"
+        shown.append(Chip(label, filters.link(verifications=rest)))
+    if filters.q:
+        shown.append(Chip(f"Search: {filters.q}", filters.link(q="")))
+    if filters.date_from:
+        shown.append(Chip(f"From {short_date(filters.date_from)}", filters.link(date_from=None)))
+    if filters.date_to:
+        shown.append(Chip(f"To {short_date(filters.date_to)}", filters.link(date_to=None)))
+    return shown
+
+
+@dataclass(frozen=True)
+class WayOut:
+    label: str
+    href: str
+
+
+def ways_out(view: View, active: Sequence[Chip]) -> list[WayOut]:
+    """For an empty view: one-click ways to a view that has events."""
+    filters = view.filters
+    options: list[WayOut] = []
+    if filters.date_from or filters.date_to:
+        options.append(
+            WayOut(
+                "Widen the dates to the whole crisis", filters.link(date_from=None, date_to=None)
+            )
+        )
+    if active and active[-1].remove_href not in {option.href for option in options}:
+        options.append(WayOut(f"Drop the last filter ({active[-1].label})", active[-1].remove_href))
+    if filters.match == "all" and len(view.actors) > 1:
+        options.append(
+            WayOut("Show events involving any of these actors", filters.link(match="any"))
+        )
+    if filters.has_filters:
+        options.append(WayOut("Show all events", "/"))
+    return options
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice in a facet: its value, label, how many events it gives, and whether chosen."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class ActorGroup:
+    kind: str
+    label: str
+    options: list[Option]
+    more: int  # actors of this kind with events here but not shown: the type-ahead finds them
+
+
+KIND_LABELS = {
+    ActorKind.STATE: "States",
+    ActorKind.PERSON: "People",
+    ActorKind.ORGANISATION: "Organisations",
+    ActorKind.AGENCY: "Agencies",
+}
+
+
+def vocabulary_options(
+    values: Sequence[str], counts: dict[str, int], chosen: Sequence[str]
+) -> list[Option]:
+    return [Option(v, v.capitalize(), counts.get(v, 0), v in chosen) for v in values]
+
+
+def actor_option(row: ActorCount, chosen: Sequence[str]) -> Option:
+    parent = row.actor.parent.name if row.actor.parent_id and row.actor.parent else ""
+    return Option(row.actor.slug, row.actor.name, row.count, row.actor.slug in chosen, parent)
+
+
+def actor_groups(rows: Sequence[ActorCount], chosen: Sequence[str]) -> list[ActorGroup]:
+    groups = []
+    for kind, label in KIND_LABELS.items():
+        of_kind = [row for row in rows if row.actor.kind == kind]
+        if of_kind:
+            options = [actor_option(row, chosen) for row in of_kind]
+            groups.append(ActorGroup(kind, label, options, of_kind[0].others_of_kind))
+    return groups

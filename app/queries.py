@@ -1,14 +1,46 @@
-"""Every read: plain functions, a session and filters in, rows out."""
+"""Every read: plain functions, a session and a view in, rows out.
+
+A `View` is the filters checked against the database. `conditions()` turns it into SQL once; the
+page, the total, every facet and every data format select with those same conditions, which is
+why a facet count always equals the length of the list it leads to.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app.filters import EventFilters
-from app.models import Actor, Citation, Event, EventActor, EventRelation, EventType
+from app import search
+from app.dates import instant
+from app.filters import Cursor, EventFilters
+from app.models import (
+    Actor,
+    ActorAlias,
+    Citation,
+    Event,
+    EventActor,
+    EventRelation,
+    EventType,
+)
+
+PAGE_SIZE = 50
+AROUND_BEFORE = 10  # events shown above the one a reader was sent to
+ACTORS_PER_KIND = 6  # the most active of each kind; the type-ahead finds the rest
+SUGGESTIONS = 10
 
 
 def has_events(engine: Engine) -> bool:
@@ -27,38 +59,344 @@ def actors_by_slug(session: Session, slugs: Sequence[str]) -> dict[str, Actor]:
     return {actor.slug: actor for actor in rows}
 
 
-def _actor_with_members(actor_id: int) -> Select[tuple[int]]:
-    """The actor and everything below it: Russia → the Kremlin, Putin, Lavrov…"""
-    tree = select(Actor.id).where(Actor.id == actor_id).cte("tree", recursive=True)
+@dataclass(frozen=True)
+class View:
+    """Filters checked against the database (unknown slugs dropped with a notice), with what the
+    SQL needs to apply them: the actors' ids, the crisis zone for dates, the database dialect."""
+
+    filters: EventFilters
+    actors: list[Actor]
+    types: list[EventType]
+    all_types: Sequence[EventType]
+    zone: ZoneInfo
+    dialect: str
+
+    @property
+    def actor_ids(self) -> list[int]:
+        return [actor.id for actor in self.actors]
+
+    def with_notice(self, notice: str) -> "View":
+        return replace(self, filters=self.filters.with_notice(notice))
+
+
+def resolve_view(session: Session, filters: EventFilters, zone: ZoneInfo) -> View:
+    known_actors = actors_by_slug(session, filters.actors)
+    all_types = event_types(session)
+    known_types = {t.slug: t for t in all_types}
+    notices = list(filters.notices)
+    notices += [
+        f"There is no actor {s!r}; it was left out."
+        for s in filters.actors
+        if s not in known_actors
+    ]
+    notices += [
+        f"There is no event type {s!r}; it was left out."
+        for s in filters.types
+        if s not in known_types
+    ]
+    cleaned = replace(
+        filters,
+        actors=tuple(s for s in filters.actors if s in known_actors),
+        types=tuple(t.slug for t in all_types if t.slug in filters.types),
+        notices=tuple(notices),
+    )
+    return View(
+        filters=cleaned,
+        actors=[known_actors[s] for s in cleaned.actors],
+        types=[known_types[s] for s in cleaned.types],
+        all_types=all_types,
+        zone=zone,
+        dialect=session.get_bind().dialect.name,
+    )
+
+
+def _members(actor_ids: Sequence[int]) -> Select[tuple[int]]:
+    """These actors and everything below them: Russia → the Kremlin, Putin, Lavrov…
+    (UNION, not UNION ALL: a cycle of parents ends instead of looping)."""
+    # Named by its actors: a dyad (match=all) puts one of these per actor in the same query.
+    name = "members_" + "_".join(str(actor_id) for actor_id in actor_ids)
+    tree = select(Actor.id).where(Actor.id.in_(actor_ids)).cte(name, recursive=True)
     tree = tree.union(select(Actor.id).where(Actor.parent_id == tree.c.id))
     return select(tree.c.id)
 
 
-def filtered_events(filters: EventFilters, actor_ids: Sequence[int]) -> Select[tuple[Event]]:
-    """The published events a filter selects, newest or oldest first, ties broken by id."""
-    query = select(Event).where(Event.published.is_(True))
-    for actor_id in actor_ids:
-        involved = select(EventActor.event_id).where(
-            EventActor.actor_id.in_(_actor_with_members(actor_id))
+def _involving(actor_ids: Sequence[int], only: bool) -> ColumnElement[bool]:
+    actors = list(actor_ids) if only else _members(actor_ids)
+    return Event.id.in_(select(EventActor.event_id).where(EventActor.actor_id.in_(actors)))
+
+
+def conditions(view: View, skip: str | None = None) -> list[ColumnElement[bool]]:
+    """The WHERE clause of a view; `skip` leaves one facet's own filter out, so that its counts
+    say what each of its options would give under all the other filters."""
+    filters = view.filters
+    where: list[ColumnElement[bool]] = [Event.published.is_(True)]
+    if view.actors and skip != "actor":
+        if filters.match == "all":
+            where += [_involving([actor_id], filters.only) for actor_id in view.actor_ids]
+        else:
+            where.append(_involving(view.actor_ids, filters.only))
+    if filters.types and skip != "type":
+        where.append(Event.type_slug.in_(filters.types))
+    if filters.statuses and skip != "status":
+        where.append(Event.status.in_(filters.statuses))
+    if filters.verifications and skip != "verification":
+        where.append(Event.verification.in_(filters.verifications))
+    if filters.date_to:
+        where.append(Event.start_at < instant(filters.date_to + timedelta(days=1), view.zone))
+    if filters.date_from:
+        # A range (a ten-day drill) belongs to every day it overlaps.
+        since = instant(filters.date_from, view.zone)
+        where.append(or_(Event.start_at >= since, Event.end_at >= since))
+    if filters.search:
+        where.append(Event.id.in_(search.matching_ids(filters.search, view.dialect)))
+    return where
+
+
+# The list
+
+
+@dataclass(frozen=True)
+class Page:
+    events: Sequence[Event]
+    total: int
+    next_cursor: Cursor | None
+    previous_cursor: Cursor | None
+    around: int | None  # the event the page was opened at, found in this view
+
+
+def _sort_key(view: View) -> list[ColumnElement]:
+    order = view.filters.order
+    columns: list[ColumnElement] = [Event.start_at, Event.id]
+    if order == "relevance" and view.filters.search:
+        columns.insert(0, search.rank(view.filters.search, view.dialect))
+    return columns
+
+
+def _after(view: View, key: list[ColumnElement], cursor: Cursor) -> ColumnElement[bool]:
+    """Rows strictly beyond the cursor in the direction of travel."""
+    values = [cursor.start_at, cursor.event_id]
+    if len(key) == 3:
+        values.insert(0, cursor.rank)
+    descending = view.filters.order != "oldest"
+    forward = cursor.direction == "after"
+    bound = tuple_(*[literal(v, k.type) for v, k in zip(values, key, strict=True)])
+    return tuple_(*key) < bound if descending == forward else tuple_(*key) > bound
+
+
+def _ordered(query: Select, view: View, key: list[ColumnElement], forward: bool) -> Select:
+    descending = (view.filters.order != "oldest") == forward
+    return query.order_by(*[k.desc() if descending else k.asc() for k in key])
+
+
+def _cursor_at(view: View, direction: str, row: Sequence) -> Cursor:
+    """A cursor from a row that starts with the sort key: ([rank,] start_at, id)."""
+    rank = row[0] if len(row) == 3 else 0
+    return Cursor(view.filters.order, direction, row[-2], row[-1], rank)
+
+
+def _around_cursor(
+    session: Session, view: View, key: list[ColumnElement]
+) -> tuple[View, Cursor | None, int | None]:
+    """Where to start a page so the event asked for sits near its top, with a few before it."""
+    event_id = view.filters.around
+    where = conditions(view)
+    target = session.execute(select(*key).where(Event.id == event_id, *where)).first()
+    if target is None:
+        exists = session.scalar(
+            select(Event.id).where(Event.id == event_id, Event.published.is_(True))
         )
-        query = query.where(Event.id.in_(involved))
-    if filters.types:
-        query = query.where(Event.type_slug.in_(filters.types))
-    if filters.order == "oldest":
-        return query.order_by(Event.start_at, Event.id)
-    return query.order_by(Event.start_at.desc(), Event.id.desc())
+        notice = (
+            f"Event {event_id} is not among the events of this view."
+            if exists
+            else f"There is no event {event_id}."
+        )
+        return view.with_notice(notice), None, None
+    before = _ordered(select(*key).where(*where), view, key, forward=False)
+    before = before.where(_after(view, key, _cursor_at(view, "before", target)))
+    rows = session.execute(before.limit(AROUND_BEFORE + 1)).all()
+    if len(rows) <= AROUND_BEFORE:
+        return view, None, event_id
+    return view, _cursor_at(view, "after", rows[-1]), event_id
 
 
-def timeline_events(
-    session: Session, filters: EventFilters, actor_ids: Sequence[int]
-) -> Sequence[Event]:
-    """The events for a list view, with everything a list shows loaded in a fixed few queries."""
-    query = filtered_events(filters, actor_ids).options(
+def events_page(session: Session, view: View) -> tuple[View, Page]:
+    """One page of a view, with everything a list shows loaded in a fixed number of queries."""
+    key = _sort_key(view)
+    cursor, around = view.filters.cursor, None
+    if view.filters.around is not None:
+        view, cursor, around = _around_cursor(session, view, key)
+    forward = cursor is None or cursor.direction == "after"
+    query = select(Event, *key).where(*conditions(view))
+    if cursor is not None:
+        query = query.where(_after(view, key, cursor))
+    query = _ordered(query, view, key, forward).limit(PAGE_SIZE + 1)
+    query = query.options(
         joinedload(Event.type),
         selectinload(Event.actor_links).joinedload(EventActor.actor),
         selectinload(Event.citations),
     )
-    return session.scalars(query).unique().all()
+    rows = session.execute(query).unique().all()
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if not forward:
+        rows.reverse()
+    keys = [tuple(row)[1:] for row in rows]
+    has_next = more if forward else True
+    has_previous = cursor is not None if forward else more
+    page = Page(
+        events=[row[0] for row in rows],
+        total=count_events(session, view),
+        next_cursor=_cursor_at(view, "after", keys[-1]) if rows and has_next else None,
+        previous_cursor=_cursor_at(view, "before", keys[0]) if rows and has_previous else None,
+        around=around,
+    )
+    return view, page
+
+
+def count_events(session: Session, view: View) -> int:
+    return session.scalar(select(func.count()).select_from(Event).where(*conditions(view))) or 0
+
+
+# Facets
+
+
+def _counts_by(
+    session: Session, view: View, column: ColumnElement[str], skip: str
+) -> dict[str, int]:
+    query = select(column, func.count()).where(*conditions(view, skip)).group_by(column)
+    return {value: count for value, count in session.execute(query)}
+
+
+def type_counts(session: Session, view: View) -> dict[str, int]:
+    return _counts_by(session, view, Event.type_slug, "type")
+
+
+def status_counts(session: Session, view: View) -> dict[str, int]:
+    return _counts_by(session, view, Event.status, "status")
+
+
+def verification_counts(session: Session, view: View) -> dict[str, int]:
+    return _counts_by(session, view, Event.verification, "verification")
+
+
+@dataclass(frozen=True)
+class ActorCount:
+    actor: Actor
+    count: int
+    others_of_kind: int  # how many more actors of this kind have events here
+
+
+def _actor_event_counts(view: View) -> Select:
+    """(actor id, events it would select under the other filters), for every actor with any.
+    With members included an actor counts its members' events, each event once."""
+    # Under match=all the other chosen actors stay: the choice adds one more to the dyad.
+    skip = "actor" if view.filters.match == "any" else None
+    selected = select(Event.id).where(*conditions(view, skip))
+    if view.filters.only:
+        return (
+            select(EventActor.actor_id.label("actor_id"), func.count().label("n"))
+            .where(EventActor.event_id.in_(selected))
+            .group_by(EventActor.actor_id)
+        )
+    closure = select(Actor.id.label("ancestor"), Actor.id.label("member")).cte(
+        "closure", recursive=True
+    )
+    closure = closure.union(
+        select(closure.c.ancestor, Actor.id).where(Actor.parent_id == closure.c.member)
+    )
+    return (
+        select(
+            closure.c.ancestor.label("actor_id"),
+            func.count(distinct(EventActor.event_id)).label("n"),
+        )
+        .join(EventActor, EventActor.actor_id == closure.c.member)
+        .where(EventActor.event_id.in_(selected))
+        .group_by(closure.c.ancestor)
+    )
+
+
+def actor_counts(session: Session, view: View) -> list[ActorCount]:
+    """The chosen actors and the most active of each kind, with what each would give."""
+    counts = _actor_event_counts(view).subquery()
+    rank = func.row_number().over(partition_by=Actor.kind, order_by=(counts.c.n.desc(), Actor.name))
+    per_kind = func.count().over(partition_by=Actor.kind)
+    ranked = (
+        select(
+            Actor.id, func.coalesce(counts.c.n, 0).label("n"), rank.label("r"), per_kind.label("k")
+        )
+        .outerjoin(counts, counts.c.actor_id == Actor.id)
+        .where(or_(counts.c.n > 0, Actor.id.in_(view.actor_ids or [-1])))
+        .subquery()
+    )
+    query = (
+        select(Actor, ranked.c.n, ranked.c.k)
+        .join(ranked, ranked.c.id == Actor.id)
+        .where(or_(ranked.c.r <= ACTORS_PER_KIND, Actor.id.in_(view.actor_ids or [-1])))
+        .options(joinedload(Actor.parent))
+        .order_by(ranked.c.n.desc(), Actor.name)
+    )
+    rows = session.execute(query).all()
+    shown_per_kind: dict[str, int] = {}
+    for actor, _, _ in rows:
+        shown_per_kind[actor.kind] = shown_per_kind.get(actor.kind, 0) + 1
+    return [ActorCount(actor, n, max(0, k - shown_per_kind[actor.kind])) for actor, n, k in rows]
+
+
+def find_actors(session: Session, view: View, text: str) -> list[ActorCount]:
+    """Actors whose name or an alias contains `text` (prefixes first), each with the number of
+    events it would give under the other filters: the type-ahead for thousands of actors."""
+    text = " ".join(text.split())[:80]
+    if not text:
+        return []
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # SQLite's lower() folds ASCII only: also try the text as typed and capitalised.
+    variants = {escaped, escaped.lower(), escaped[:1].upper() + escaped[1:]}
+
+    def contains(column: ColumnElement[str], prefix: bool) -> ColumnElement[bool]:
+        start = "" if prefix else "%"
+        return or_(
+            *[func.lower(column).like(start + v.lower() + "%", escape="\\") for v in variants],
+            *[column.like(start + v + "%", escape="\\") for v in variants],
+        )
+
+    alias_match = select(ActorAlias.actor_id).where(contains(ActorAlias.name, prefix=False))
+    alias_prefix = select(ActorAlias.actor_id).where(contains(ActorAlias.name, prefix=True))
+    starts = or_(contains(Actor.name, prefix=True), Actor.id.in_(alias_prefix))
+    candidates = (
+        select(Actor.id)
+        .where(or_(contains(Actor.name, prefix=False), Actor.id.in_(alias_match)))
+        .order_by(starts.desc(), Actor.name)
+        .limit(SUGGESTIONS)
+    )
+    counts = _actor_event_counts(view).subquery()
+    query = (
+        select(Actor, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.actor_id == Actor.id)
+        .where(Actor.id.in_(candidates))
+        .options(joinedload(Actor.parent), selectinload(Actor.aliases))
+        .order_by(starts.desc(), func.coalesce(counts.c.n, 0).desc(), Actor.name)
+    )
+    return [ActorCount(actor, n, 0) for actor, n in session.execute(query)]
+
+
+def actor_named(session: Session, text: str) -> Actor | None:
+    """The one actor a typed name means: an exact name or alias, ignoring case."""
+    typed = " ".join(text.split())
+    if not typed:
+        return None
+    # SQLite's lower() folds ASCII only: non-Latin names also match as typed.
+
+    def same(column: ColumnElement[str]) -> ColumnElement[bool]:
+        return or_(func.lower(column) == typed.lower(), column == typed)
+
+    by_alias = select(ActorAlias.actor_id).where(same(ActorAlias.name))
+    matches = session.scalars(
+        select(Actor).where(or_(same(Actor.name), Actor.id.in_(by_alias))).limit(2)
+    ).all()
+    return matches[0] if len(matches) == 1 else None
+
+
+# One event
 
 
 def get_event_or_404(session: Session, event_id: int) -> Event:
@@ -78,43 +416,3 @@ def get_event_or_404(session: Session, event_id: int) -> Event:
     if event is None:
         raise HTTPException(status_code=404, detail=f"There is no event {event_id}.")
     return event
-
-
-@dataclass(frozen=True)
-class ResolvedFilters:
-    """Filters checked against the database: unknown slugs dropped with a notice."""
-
-    filters: EventFilters
-    actors: list[Actor]
-    types: list[EventType]
-
-    @property
-    def actor_ids(self) -> list[int]:
-        return [actor.id for actor in self.actors]
-
-
-def resolve_filters(session: Session, filters: EventFilters) -> ResolvedFilters:
-    known_actors = actors_by_slug(session, filters.actors)
-    known_types = {t.slug: t for t in event_types(session)}
-    notices = list(filters.notices)
-    notices += [
-        f"There is no actor {s!r}; it was left out."
-        for s in filters.actors
-        if s not in known_actors
-    ]
-    notices += [
-        f"There is no event type {s!r}; it was left out."
-        for s in filters.types
-        if s not in known_types
-    ]
-    cleaned = replace(
-        filters,
-        actors=tuple(s for s in filters.actors if s in known_actors),
-        types=tuple(s for s in filters.types if s in known_types),
-        notices=tuple(notices),
-    )
-    return ResolvedFilters(
-        cleaned,
-        [known_actors[s] for s in cleaned.actors],
-        [known_types[s] for s in cleaned.types],
-    )

@@ -1,5 +1,6 @@
 """Jinja set-up and the one helper that decides between a full page and an htmx fragment."""
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +32,14 @@ templates.env.filters["markdown"] = markdown_html
 templates.env.globals["htmx_script"] = HTMX
 
 
-def wants_fragment(request: Request, target: str | None) -> bool:
-    """A fragment only for the element that asked for it; boosted links and history restores
-    send HX-Request too, and must get the whole page."""
-    return (
-        target is not None
-        and request.headers.get("HX-Target") == target
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
+def fragment_target(request: Request) -> str | None:
+    """The element an htmx request will swap, if it asked for a piece of a page. Boosted links
+    and history restores send HX-Request too, and must get the whole page."""
+    if request.headers.get("HX-History-Restore-Request") == "true":
+        return None
+    if request.headers.get("HX-Boosted") == "true":
+        return None
+    return request.headers.get("HX-Target")
 
 
 def render(
@@ -46,18 +47,22 @@ def render(
     template: str,
     context: dict[str, Any],
     *,
-    fragment: str | None = None,
-    target: str | None = None,
+    fragments: Mapping[str, str] | None = None,
     status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
+    """A page, or, for an htmx request aimed at one of `fragments` (element id → template), just
+    that fragment: the page and its fragments come from the same templates."""
     settings = request.app.state.settings
-    chosen = fragment if fragment and wants_fragment(request, target) else template
+    fragments = fragments or {}
+    chosen = fragments.get(fragment_target(request) or "", template)
     response = templates.TemplateResponse(
         request,
         chosen,
         {"site_title": settings.site_title, "timezone": settings.timezone, **context},
         status_code=status_code,
+        headers=dict(headers or {}),
     )
-    if fragment:
-        response.headers["Vary"] = "HX-Target, HX-History-Restore-Request"
+    if fragments:
+        response.headers["Vary"] = "HX-Request, HX-Target, HX-Boosted, HX-History-Restore-Request"
     return response

@@ -3,6 +3,7 @@
 from alembic import context
 
 from app.config import get_settings
+from app.search import include_name
 from app.db import make_engine
 from app.models import Base
 
@@ -16,6 +17,7 @@ with engine.connect() as connection:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from app import search
 from app.config import Settings
 from app.db import make_engine, migrate, write_session
 from app.loading import SAMPLE, load_file, slugify
@@ -284,6 +285,7 @@ def make_event(engine: Engine) -> Callable[..., int]:
             event.citations.append(Citation(source=source))
             session.add(event)
             session.flush()
+            search.reindex(session.connection(), [event.id])
             return event.id
 
     return make

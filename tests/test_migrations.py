@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.db import alembic_config, make_engine, migrate
 from app.models import Base, EventType
+from app.search import include_name
 
 
 def test_migrations_have_a_single_head(engine):
@@ -34,7 +35,7 @@ def test_an_empty_database_upgrades_to_the_newest_schema(empty_database_url):
 def test_the_models_match_the_migrated_schema(engine):
     with engine.connect() as connection:
         differences = compare_metadata(
-            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name}), Base.metadata
         )
 
     assert differences == []

@@ -51,7 +51,7 @@ def test_each_date_is_shown_at_its_precision_in_the_crisis_zone(client, make_eve
         "War in the east": "2014",
     }
     # Coarse dates are grouped under their period, never under an invented day.
-    assert "late December 2021" in day_headings(html)
+    assert "Late December 2021" in day_headings(html)
     assert "2014" in day_headings(html)
 
 

@@ -1,28 +1,115 @@
-"""The timeline at /."""
+"""The timeline at /: the filtered list, its facets, and the fragments htmx swaps."""
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from app import queries
+from app import present, queries
 from app.db import SessionDep
 from app.filters import EventFilters
-from app.present import describe_view, group_by_day
-from app.templating import render
+from app.models import Status, Verification
+from app.templating import fragment_target, render
 
 router = APIRouter()
 
+FRAGMENTS = {
+    "results": "_update.html",  # the list, with heading, chips, facets and count out of band
+    "pager": "_page.html",  # "Load more": the next page and a new pager
+    "actor-suggestions": "_suggestions.html",  # the actor type-ahead
+}
+
 
 @router.get("/", response_class=HTMLResponse)
-def timeline(request: Request, session: SessionDep) -> HTMLResponse:
+def timeline(request: Request, session: SessionDep) -> Response:
     """The timeline, filtered by the query string."""
-    resolved = queries.resolve_filters(session, EventFilters.from_query(request.query_params))
-    events = queries.timeline_events(session, resolved.filters, resolved.actor_ids)
-    heading = describe_view(
-        len(events), [t.plural for t in resolved.types], [a.name for a in resolved.actors]
-    )
-    context = {
-        "filters": resolved.filters,
-        "heading": heading,
-        "days": group_by_day(events, request.app.state.settings.zone),
+    zone = request.app.state.settings.zone
+    filters = EventFilters.from_query(request.query_params)
+    target = fragment_target(request)
+    who = " ".join(request.query_params.get("who", "").split())[:80]
+
+    if target == "actor-suggestions":
+        view = queries.resolve_view(session, filters, zone)
+        found = queries.find_actors(session, view, who)
+        context = {"view": view, "who": who, "suggestions": _options(found, view)}
+        return render(request, "timeline.html", context, fragments=FRAGMENTS)
+
+    # The actor box, submitted (without JavaScript, or Enter pressed in it): a name, an alias or
+    # a fragment that means one actor adds it; several candidates are listed to choose from.
+    # With JavaScript, text left in the box is not a choice when another control changed.
+    if target is not None and request.headers.get("HX-Trigger") != "filter-form":
+        who = ""
+    suggestions: list[queries.ActorCount] = []
+    found = queries.actor_named(session, who) if who else None
+    view = queries.resolve_view(session, _adding(filters, found), zone)
+    if who and found is None:
+        suggestions = queries.find_actors(session, view, who)
+        if len(suggestions) == 1:
+            view = queries.resolve_view(session, _adding(filters, suggestions[0].actor), zone)
+            suggestions = []
+        elif not suggestions:
+            view = view.with_notice(f"No actor is called “{who}”.")
+
+    if target is None and not view.filters.notices and not suggestions:
+        # One URL per view: a form submission with empty fields, or parameters in another
+        # order, lands on the canonical URL.
+        wanted = view.filters.to_query()
+        if urlencode(request.query_params.multi_items()) != wanted:
+            return RedirectResponse(
+                view.filters.link(cursor=view.filters.cursor, around=view.filters.around),
+                status_code=303,
+            )
+
+    view, page = queries.events_page(session, view)
+    context: dict[str, Any] = {
+        "view": view,
+        "filters": view.filters,
+        "page": page,
+        "who": who if suggestions else "",
+        "suggestions": _options(suggestions, view),
+        "days": present.group_by_day(page.events, zone, view.filters.search),
+        "appending": target == "pager",
+        "trigger": request.headers.get("HX-Trigger"),
     }
-    return render(request, "timeline.html", context, fragment="_results.html", target="results")
+    headers = {}
+    if target != "pager":
+        context.update(_surroundings(session, view, page))
+    if target == "results":
+        headers["HX-Push-Url"] = view.filters.link(around=view.filters.around)
+    return render(request, "timeline.html", context, fragments=FRAGMENTS, headers=headers)
+
+
+def _options(rows: list[queries.ActorCount], view: queries.View) -> list[present.Option]:
+    return [present.actor_option(row, view.filters.actors) for row in rows]
+
+
+def _adding(filters: EventFilters, actor: Any) -> EventFilters:
+    if actor is None or actor.slug in filters.actors:
+        return filters
+    return replace(filters, actors=(*filters.actors, actor.slug), cursor=None, around=None)
+
+
+def _surroundings(session: Session, view: queries.View, page: queries.Page) -> dict[str, Any]:
+    """Everything around the list: heading, chips, facets with their counts."""
+    filters = view.filters
+    active = present.chips(view)
+    type_counts = queries.type_counts(session, view)
+    return {
+        "heading": present.describe_view(view, page.total),
+        "chips": active,
+        "ways_out": present.ways_out(view, active) if not page.total else [],
+        "type_options": [
+            present.Option(t.slug, t.label, type_counts.get(t.slug, 0), t.slug in filters.types)
+            for t in view.all_types
+        ],
+        "status_options": present.vocabulary_options(
+            list(Status), queries.status_counts(session, view), filters.statuses
+        ),
+        "verification_options": present.vocabulary_options(
+            list(Verification), queries.verification_counts(session, view), filters.verifications
+        ),
+        "actor_groups": present.actor_groups(queries.actor_counts(session, view), filters.actors),
+    }

@@ -1,5 +1,6 @@
 """The brink command."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, inspect
 
 from app.config import get_settings
 from app.db import DatabaseError, check_connection, make_engine, migrate
+from app.generate import generate
 from app.loading import SAMPLE, LoadError, LoadReport, load_file
 from app.queries import has_events
 
@@ -58,8 +60,7 @@ def load_sample(
 ) -> None:
     """Load the sample crisis (or another data file); loading it again changes nothing."""
     with _database() as engine:
-        if not inspect(engine).has_table("events"):
-            raise _fail("the database has no Brink schema yet: run 'brink migrate' first")
+        _require_schema(engine)
         if if_empty and has_events(engine):
             out.print("The database already has events; the sample was not loaded.")
             return
@@ -67,6 +68,25 @@ def load_sample(
     created = ", ".join(f"{n} {what}" for what, n in report.created.items())
     updated = ", ".join(f"{n} {what}" for what, n in report.updated.items())
     out.print(f"Loaded {file.name}: created {created}; updated {updated}.")
+
+
+def _require_schema(engine: Engine) -> None:
+    if not inspect(engine).has_table("events"):
+        raise _fail("the database has no Brink schema yet: run 'brink migrate' first")
+
+
+@cli.command("generate")
+def generate_command(
+    events: Annotated[int, typer.Option(min=1, help="How many events to make.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="The same seed makes the same crisis.")] = 1,
+) -> None:
+    """Add a made-up crisis of many events, to try Brink at scale; it goes on top of any data."""
+    with _database() as engine:
+        _require_schema(engine)
+        started = time.perf_counter()
+        report = generate(engine, events=events, seed=seed, zone=get_settings().zone)
+        seconds = time.perf_counter() - started
+    out.print(f"Generated {report}, in {seconds:.1f} s.", highlight=False, soft_wrap=True)
 
 
 def _load(engine: Engine, file: Path) -> LoadReport:

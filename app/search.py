@@ -3,11 +3,13 @@
 An event's search document has four parts, from most to least telling: its title, its actors'
 names and aliases (so "Zelensky" finds events of Volodymyr Zelenskiy), its summary, and its
 sources: the publisher and the passage quoted. (Not the source's title: one report backs many
-events, and its headline would make every one of them match its words.) Reader input is never handed to either engine's query syntax: it is cut into words and
-"quoted phrases", every word matches as a prefix, and all must match. Nothing a reader types can
-make a query fail. Results rank in three tiers, the same on both databases and independent of the
-rest of the corpus (so paging by rank is stable): every word in the title, every word in the title
-or the actors, anywhere.
+events, and its headline would make every one of them match its words.)
+
+Reader input is never handed to either engine's query syntax: it is cut into words and "quoted
+phrases", every word matches as a prefix, and all must match. Nothing a reader types can make a
+query fail. Results rank in three tiers, the same on both databases and independent of the rest
+of the corpus (so paging by rank is stable): every word in the title, every word in the title or
+the actors, anywhere.
 """
 
 import re

@@ -3,9 +3,9 @@
 from alembic import context
 
 from app.config import get_settings
-from app.search import include_name
 from app.db import make_engine
 from app.models import Base
+from app.search import include_name
 
 config = context.config
 engine = config.attributes.get("engine") or make_engine(get_settings().database_url)

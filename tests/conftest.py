@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from app import search
 from app.config import Settings
 from app.db import make_engine, migrate, write_session
+from app.generate import generate
 from app.loading import SAMPLE, load_file, slugify
 from app.main import create_app
 from app.models import Actor, Citation, Event, EventActor, Source
@@ -205,6 +207,49 @@ def empty_database_url(
     _admin_execute(admin_url, f'CREATE DATABASE "{name}"')
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+GENERATED_EVENTS = 10_000
+GENERATED_SEED = 1
+
+
+@pytest.fixture(scope="session")
+def generated_database_url(
+    backend: str,
+    template_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[str]:
+    """A database of 10,000 generated events (seed 1, crisis zone Europe/Kyiv), made once per
+    backend per run and shared by every test that asks for it: read it, never write to it."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("generated") / "brink.db"
+        shutil.copyfile(make_url(template_url).database or "", path)
+        url, admin_url, name = f"sqlite:///{path}", None, None
+    else:
+        admin_url = request.getfixturevalue("postgres_admin_url")
+        template = make_url(template_url).database
+        name = f"brink_generated_{os.getpid()}"
+        _admin_execute(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    generate(engine, events=GENERATED_EVENTS, seed=GENERATED_SEED, zone=ZoneInfo("Europe/Kyiv"))
+    engine.dispose()
+    yield url
+    if admin_url:
+        _admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def big_client(generated_database_url: str) -> Iterator[TestClient]:
+    """A client of the app serving the generated database (read-only: it is shared)."""
+    settings = Settings(
+        database_url=generated_database_url, site_title="Brink test", timezone="Europe/Kyiv"
+    )
+    app = create_app(settings)
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+    app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -35,7 +35,10 @@ def test_an_empty_database_upgrades_to_the_newest_schema(empty_database_url):
 def test_the_models_match_the_migrated_schema(engine):
     with engine.connect() as connection:
         differences = compare_metadata(
-            MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name}), Base.metadata
+            MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": include_name}
+            ),
+            Base.metadata,
         )
 
     assert differences == []

@@ -24,9 +24,12 @@ def total(html: str) -> int:
 def facet_counts(html: str, name: str) -> dict[str, int]:
     """Option value → the count shown next to it, for one facet of the filter panel."""
     counts = {}
-    for choice in soup(html).select(f"#filters input[name={name}]"):
-        label = soup(html).select_one(f"label[for={choice['id']}]")
-        counts[choice["value"]] = int(text_of(label.select_one(".count")).split()[0])
+    page = soup(html)
+    for choice in page.select(f"#filters input[name={name}]"):
+        label = page.select_one(f"label[for={choice['id']}]")
+        counts[choice["value"]] = int(
+            text_of(label.select_one(".count")).split()[0].replace(",", "")
+        )
     return counts
 
 

@@ -180,6 +180,7 @@ class Event(Base):
         CheckConstraint("end_at IS NULL OR end_at >= start_at", name="end_after_start"),
         Index("ix_events_published_start", "published", "start_at", "id"),
         Index("ix_events_type_published_start", "type_slug", "published", "start_at", "id"),
+        Index("ix_events_end", "end_at"),
         # Ids are never reused, even after the newest row is removed.
         {"sqlite_autoincrement": True},
     )

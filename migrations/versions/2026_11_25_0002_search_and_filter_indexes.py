@@ -26,9 +26,12 @@ def upgrade() -> None:
         "ix_events_type_published_start", "events", ["type_slug", "published", "start_at", "id"]
     )
     op.drop_index("ix_events_type_slug", table_name="events")
+    # `from` also keeps ranges still running on that day: their end is looked up here.
+    op.create_index("ix_events_end", "events", ["end_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_end", table_name="events")
     op.create_index("ix_events_type_slug", "events", ["type_slug"])
     op.drop_index("ix_events_type_published_start", table_name="events")
     op.execute(f"DROP TABLE {search.TABLE}")

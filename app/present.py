@@ -154,15 +154,18 @@ class Day:
 def group_by_day(
     events: Iterable[Event], zone: ZoneInfo, search: SearchQuery | None = None
 ) -> list[Day]:
-    """Consecutive events under their day (or their coarser period: 'late December 2021')."""
-    days: list[Day] = []
+    """Events under their day (or their coarser period: 'late December 2021'), in list order.
+
+    A period that starts at midnight ("around 12 Feb", "week of 7 Feb") sorts among its first
+    day's midnight events; those events join their day's group instead of opening a second one
+    under the same heading. Only events at the same instant change places."""
+    days: dict[str, Day] = {}
     for event in events:
         heading = day_heading(event.start_at, event.start_precision, event.start_approximate, zone)
         heading = heading[:1].upper() + heading[1:]  # "Around week of 7 Feb 2022"
-        if not days or days[-1].heading != heading:
-            days.append(Day(heading, []))
-        days[-1].events.append(event_card(event, zone, search))
-    return days
+        day = days.setdefault(heading, Day(heading, []))
+        day.events.append(event_card(event, zone, search))
+    return list(days.values())
 
 
 def related_events(event: Event, zone: ZoneInfo) -> list[Related]:

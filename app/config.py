@@ -13,6 +13,18 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///brink.db"
     site_title: str = "Brink"
     timezone: str = "Europe/Kyiv"
+    # The public address, for absolute links in metadata, feeds and embed code. Unset: taken from
+    # each request (right behind a proxy that passes Host and X-Forwarded-Proto).
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")) or " " in value:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -1,5 +1,7 @@
 """The application factory."""
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -12,6 +14,27 @@ from app.routes import events, timeline
 from app.templating import ROOT, render
 
 
+class HeadAsGet:
+    """Answer HEAD as GET without the body: link checkers and unfurlers send HEAD first, and
+    FastAPI's GET routes would answer 405."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title=settings.site_title, docs_url=None, redoc_url=None, openapi_url=None)
@@ -21,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(timeline.router)
     app.include_router(events.router)
+    app.add_middleware(HeadAsGet)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error_page(request: Request, error: StarletteHTTPException) -> HTMLResponse:

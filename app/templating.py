@@ -32,6 +32,12 @@ templates.env.filters["markdown"] = markdown_html
 templates.env.globals["htmx_script"] = HTMX
 
 
+def absolute_url(request: Request, path: str) -> str:
+    """`path` on the site's public address: BRINK_BASE_URL, or the address the request came to."""
+    base = request.app.state.settings.base_url or str(request.base_url).rstrip("/")
+    return base + path
+
+
 def fragment_target(request: Request) -> str | None:
     """The element an htmx request will swap, if it asked for a piece of a page. Boosted links
     and history restores send HX-Request too, and must get the whole page."""
@@ -59,7 +65,12 @@ def render(
     response = templates.TemplateResponse(
         request,
         chosen,
-        {"site_title": settings.site_title, "timezone": settings.timezone, **context},
+        {
+            "site_title": settings.site_title,
+            "timezone": settings.timezone,
+            "absolute_url": lambda path: absolute_url(request, path),
+            **context,
+        },
         status_code=status_code,
         headers=dict(headers or {}),
     )

@@ -74,3 +74,15 @@ def test_the_event_page_shows_actors_with_roles_sources_and_related_events(
         claim_page.select_one(".related")
     )
     assert text_of(claim_page.select_one(".sources cite")) == "A report"
+
+
+def test_head_requests_are_answered_like_get_without_a_body(client, make_event):
+    event_id = make_event(title="Heads up")
+
+    page = client.head("/")
+    short = client.head(f"/events/{event_id}", follow_redirects=False)
+
+    assert page.status_code == 200 and page.content == b""
+    assert int(page.headers["content-length"]) > 0
+    assert short.status_code == 301
+    assert short.headers["location"] == f"/events/{event_id}/heads-up"

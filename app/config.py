@@ -1,6 +1,8 @@
 """Settings from BRINK_* environment variables, read once."""
 
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator
@@ -16,6 +18,8 @@ class Settings(BaseSettings):
     # The public address, for absolute links in metadata, feeds and embed code. Unset: taken from
     # each request (right behind a proxy that passes Host and X-Forwarded-Proto).
     base_url: str | None = None
+    # Rendered preview images (PNG cards for link unfurls), shared by the workers of a machine.
+    preview_cache_dir: Path = Path(tempfile.gettempdir()) / "brink-previews"
 
     @field_validator("base_url")
     @classmethod

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.routes import events, timeline
+from app.routes import actors, data, embed, events, previews, timeline
 from app.templating import ROOT, render
 
 
@@ -35,6 +35,33 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
+class FramingRules:
+    """Only embeds may be framed by other sites; every other page refuses to be (clickjacking)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        embeddable = path == "/embed" or path.startswith("/embed/")
+        if embeddable:
+            added = [(b"content-security-policy", b"frame-ancestors *")]
+        else:
+            added = [
+                (b"content-security-policy", b"frame-ancestors 'none'"),
+                (b"x-frame-options", b"DENY"),
+            ]
+
+        async def with_rules(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *added]}
+            await send(message)
+
+        await self.app(scope, receive, with_rules)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title=settings.site_title, docs_url=None, redoc_url=None, openapi_url=None)
@@ -42,8 +69,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = sessionmaker(app.state.engine, expire_on_commit=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    # Data first: /actors/{slug}.json before any /actors/{slug} page route would take it.
+    app.include_router(data.router)
+    app.include_router(data.pages)
     app.include_router(timeline.router)
+    app.include_router(actors.router)
     app.include_router(events.router)
+    app.include_router(embed.router)
+    app.include_router(previews.router)
+    app.add_middleware(FramingRules)
     app.add_middleware(HeadAsGet)
 
     @app.exception_handler(StarletteHTTPException)

@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from app.dates import day_heading, format_point, format_span, short_date
 from app.filters import EventFilters
-from app.models import ActorKind, Event, Precision, Status, Verification
-from app.queries import ActorCount, View
+from app.models import Actor, ActorKind, Event, EventType, Precision, Status, Verification
+from app.queries import ActorCount, ActorProfile, View
 from app.search import SearchQuery, highlight
 from app.templating import markdown_html
 
@@ -36,6 +36,10 @@ class ActorRole:
     @property
     def timeline_href(self) -> str:
         return EventFilters(actors=(self.slug,)).link()
+
+    @property
+    def page_href(self) -> str:
+        return f"/actors/{self.slug}"
 
 
 @dataclass(frozen=True)
@@ -174,12 +178,15 @@ def related_events(event: Event, zone: ZoneInfo) -> list[Related]:
     pairs = [(r, r.to_event, 0) for r in event.relations_out]
     pairs += [(r, r.from_event, 1) for r in event.relations_in]
     for relation, other, side in pairs:
-        if not other.published:
-            continue
-        when = format_point(other.start_at, other.start_precision, other.start_approximate, zone)
-        label = RELATION_LABELS[relation.relation][side]
-        related.append(Related(label, other.title, event_path(other), when))
+        if other.published:
+            related.append(link_to(other, RELATION_LABELS[relation.relation][side], zone))
     return related
+
+
+def link_to(event: Event, label: str, zone: ZoneInfo) -> Related:
+    """A labelled link to another event, with its date."""
+    when = format_point(event.start_at, event.start_precision, event.start_approximate, zone)
+    return Related(label, event.title, event_path(event), when)
 
 
 def source_refs(event: Event) -> list[SourceRef]:
@@ -213,7 +220,7 @@ def describe_view(view: View, count: int) -> str:
     qualities = [quality for quality in qualities if quality]
     if qualities:
         what = ", ".join(qualities) + " " + what
-    elif not filters.has_filters:
+    elif not filters.has_filters and not view.actors:
         what = "all events"
     if view.actors:
         names = [actor.name for actor in view.actors]
@@ -249,11 +256,13 @@ def chips(view: View) -> list[Chip]:
     filters = view.filters
     shown: list[Chip] = []
     for actor in view.actors:
+        if actor.slug == filters.pinned:
+            continue  # its page says whose timeline this is
         rest = tuple(s for s in filters.actors if s != actor.slug)
         shown.append(Chip(f"Actor: {actor.name}", filters.link(actors=rest)))
     if filters.only and view.actors:
         shown.append(Chip("Members left out", filters.link(only=False)))
-    if filters.match == "all" and len(view.actors) > 1:
+    if filters.match == "all" and len(view.actors) > 1 and not filters.pinned:
         shown.append(Chip("All of these actors together", filters.link(match="any")))
     for event_type in view.types:
         rest = tuple(s for s in filters.types if s != event_type.slug)
@@ -292,12 +301,14 @@ def ways_out(view: View, active: Sequence[Chip]) -> list[WayOut]:
         )
     if active and active[-1].remove_href not in {option.href for option in options}:
         options.append(WayOut(f"Drop the last filter ({active[-1].label})", active[-1].remove_href))
-    if filters.match == "all" and len(view.actors) > 1:
+    if filters.match == "all" and len(view.actors) > 1 and not filters.pinned:
         options.append(
             WayOut("Show events involving any of these actors", filters.link(match="any"))
         )
     if filters.has_filters:
-        options.append(WayOut("Show all events", "/"))
+        pinned = pinned_actor(view)
+        label = f"Show all events involving {pinned.name}" if pinned else "Show all events"
+        options.append(WayOut(label, filters.path))
     return options
 
 
@@ -347,3 +358,202 @@ def actor_groups(rows: Sequence[ActorCount], chosen: Sequence[str]) -> list[Acto
             options = [actor_option(row, chosen) for row in of_kind]
             groups.append(ActorGroup(kind, label, options, of_kind[0].others_of_kind))
     return groups
+
+
+# Actor pages
+
+KIND_NAMES = {
+    ActorKind.STATE: "State",
+    ActorKind.PERSON: "Person",
+    ActorKind.ORGANISATION: "Organisation",
+    ActorKind.AGENCY: "Agency",
+}
+COUNTERPARTS = 10
+
+
+def actor_path(slug: str) -> str:
+    return f"/actors/{slug}"
+
+
+def events_label(count: int) -> str:
+    return f"{count:,} event" + ("" if count == 1 else "s")
+
+
+def pinned_actor(view: View) -> Actor | None:
+    """The actor whose page this view is on, if it is on one."""
+    return next((a for a in view.actors if a.slug == view.filters.pinned), None)
+
+
+def page_title(view: View, heading: str) -> str:
+    """A view's title: its heading; an actor's own page, unfiltered, is simply its name."""
+    pinned = pinned_actor(view)
+    return pinned.name if pinned and not view.filters.has_filters else heading
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    hint: str = ""
+
+
+def actor_pages(view: View) -> list[Link]:
+    """On the timeline, links to the pages of the actors it is filtered by."""
+    if view.filters.pinned:
+        return []
+    return [Link(actor.name, actor_path(actor.slug)) for actor in view.actors]
+
+
+@dataclass(frozen=True)
+class CountLink:
+    """A link to a view, with the number of events it lists."""
+
+    label: str
+    href: str
+    count: int
+    icon: str = ""
+    hint: str = ""
+
+    @property
+    def count_label(self) -> str:
+        return events_label(self.count)
+
+
+@dataclass(frozen=True)
+class EventMark:
+    """An event marking a point in an actor's story: its first or its latest."""
+
+    label: str
+    title: str
+    path: str
+    when: str
+    datetime_attr: str
+
+
+@dataclass(frozen=True)
+class ActorPage:
+    name: str
+    kind_label: str
+    description_html: Markup
+    aliases: list[str]
+    parent: Link | None
+    members: list[Link]
+    event_count: int
+    own: CountLink | None  # its own events, when its members' add to them
+    by_type: list[CountLink]
+    counterparts: list[CountLink]
+    marks: list[EventMark]
+
+    @property
+    def events_label(self) -> str:
+        return events_label(self.event_count)
+
+
+def _mark(label: str, event: Event, zone: ZoneInfo) -> EventMark:
+    when = format_span(
+        event.start_at,
+        event.start_precision,
+        event.start_approximate,
+        event.end_at,
+        event.end_precision,
+        event.end_approximate,
+        zone,
+    )
+    return EventMark(label, event.title, event_path(event), when, _datetime_attr(event, zone))
+
+
+def actor_page(
+    profile: ActorProfile,
+    type_totals: dict[str, int],
+    types: Sequence[EventType],
+    zone: ZoneInfo,
+) -> ActorPage:
+    """Who an actor is and what it did: kind, parent, members, counts, first and latest event,
+    and the actors it shares most events with, each linked to the view it sums up."""
+    actor = profile.actor
+    own_timeline = EventFilters().pinned_to(actor.slug)
+    marks = []
+    if profile.first_event is not None and profile.last_event is not None:
+        if profile.first_event.id == profile.last_event.id:
+            marks.append(_mark("Only event", profile.first_event, zone))
+        else:
+            marks.append(_mark("First event", profile.first_event, zone))
+            marks.append(_mark("Latest event", profile.last_event, zone))
+    return ActorPage(
+        name=actor.name,
+        kind_label=KIND_NAMES.get(ActorKind(actor.kind), actor.kind.capitalize()),
+        description_html=markdown_html(actor.description),
+        aliases=actor.alias_names,
+        parent=Link(actor.parent.name, actor_path(actor.parent.slug)) if actor.parent else None,
+        members=[Link(member.name, actor_path(member.slug)) for member in actor.members],
+        event_count=profile.event_count,
+        own=CountLink("of them its own", own_timeline.link(only=True), profile.own_event_count)
+        if profile.own_event_count != profile.event_count
+        else None,
+        by_type=[
+            CountLink(t.plural, own_timeline.link(types=(t.slug,)), type_totals[t.slug], t.slug)
+            for t in types
+            if type_totals.get(t.slug)
+        ],
+        counterparts=[
+            CountLink(
+                row.actor.name,
+                EventFilters(actors=(actor.slug, row.actor.slug), match="all").link(),
+                row.count,
+                hint=row.actor.parent.name if row.actor.parent else "",
+            )
+            for row in profile.counterparts
+        ],
+        marks=marks,
+    )
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    name: str
+    href: str
+    count: int
+    parent: str
+    alias: str  # the alias a filter matched, when the name did not
+
+    @property
+    def count_label(self) -> str:
+        return events_label(self.count)
+
+
+@dataclass(frozen=True)
+class IndexGroup:
+    kind: str
+    label: str
+    entries: list[IndexEntry]
+
+
+def actor_index_groups(rows: Sequence[ActorCount], text: str) -> list[IndexGroup]:
+    """Actors under their kind, by name; with a filter, the alias it matched is shown."""
+    needle = text.casefold()
+
+    def entry(row: ActorCount) -> IndexEntry:
+        actor = row.actor
+        alias = ""
+        if needle and needle not in actor.name.casefold():
+            alias = next((a for a in actor.alias_names if needle in a.casefold()), "")
+        parent = actor.parent.name if actor.parent_id and actor.parent else ""
+        return IndexEntry(actor.name, actor_path(actor.slug), row.count, parent, alias)
+
+    groups = []
+    for kind, label in KIND_LABELS.items():
+        of_kind = [row for row in rows if row.actor.kind == kind]
+        of_kind.sort(key=lambda row: (row.actor.name.casefold(), row.actor.slug))
+        if of_kind:
+            groups.append(IndexGroup(kind, label, [entry(row) for row in of_kind]))
+    return groups
+
+
+def index_summary(count: int, text: str) -> str:
+    """'500 actors', '2 actors matching “put”'."""
+    noun = "actor" if count == 1 else "actors"
+    if not text:
+        return f"{count:,} {noun}"
+    if not count:
+        return f"No actor’s name or alias contains “{text}”."
+    return f"{count:,} {noun} matching “{text}”"

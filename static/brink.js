@@ -43,3 +43,25 @@ document.addEventListener("htmx:beforeHistorySave", (event) => {
   const saved = new URL(event.detail.path, location.href).searchParams.get("q") || "";
   search.setAttribute("value", saved);
 });
+
+// "Copy link" buttons: shown only where the clipboard can be written; the permalink field next to
+// them works everywhere (select and copy).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) return;
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const status = button.parentElement.querySelector(".copy-status");
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        if (status) status.textContent = "Link copied.";
+      } catch {
+        if (status) status.textContent = "Could not copy; select the link below instead.";
+      }
+    });
+  }
+});
+// A click in a read-only field selects all of it, ready to copy.
+document.addEventListener("focusin", (event) => {
+  if (event.target.classList && event.target.classList.contains("copyable")) event.target.select();
+});

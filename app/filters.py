@@ -123,6 +123,9 @@ class EventFilters:
     order: str = "newest"
     around: int | None = None
     cursor: Cursor | None = None
+    # An actor's own page (/actors/<slug>): its actor is always chosen and not in the query
+    # string, and other actors narrow its timeline to the events it shares with them.
+    pinned: str | None = None
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -212,15 +215,27 @@ class EventFilters:
     def search(self) -> SearchQuery | None:
         return SearchQuery.parse(self.q) if self.q else None
 
+    def pinned_to(self, slug: str) -> "EventFilters":
+        """This view on the page of the actor `slug`."""
+        others = tuple(s for s in self.actors if s != slug)
+        return replace(self, actors=(slug, *others), match="all", pinned=slug)
+
+    @property
+    def path(self) -> str:
+        """Where this view lives: the timeline, or its actor's page."""
+        return f"/actors/{self.pinned}" if self.pinned else "/"
+
     def with_notice(self, notice: str) -> "EventFilters":
         return replace(self, notices=(*self.notices, notice))
 
     def pairs(self) -> list[tuple[str, str]]:
         """The non-default parameters, in canonical order."""
         values: dict[str, list[str]] = {
-            "actor": list(self.actors),
+            "actor": [slug for slug in self.actors if slug != self.pinned],
             "only": ["1"] if self.only and self.actors else [],
-            "match": ["all"] if self.match == "all" and len(self.actors) > 1 else [],
+            "match": ["all"]
+            if self.match == "all" and len(self.actors) > 1 and not self.pinned
+            else [],
             "type": list(self.types),
             "status": list(self.statuses),
             "verification": list(self.verifications),
@@ -240,11 +255,12 @@ class EventFilters:
             filters = replace(filters, order="newest")
         return urlencode(filters.pairs())
 
-    def link(self, path: str = "/", **changes: Any) -> str:
+    def link(self, path: str | None = None, **changes: Any) -> str:
         """A link to this view changed: it opens at the first page unless told otherwise."""
         changes.setdefault("cursor", None)
         changes.setdefault("around", None)
         query = self.to_query(**changes)
+        path = path or self.path
         return f"{path}?{query}" if query else path
 
     @property

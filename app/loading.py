@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import search
 from app.dates import instant
@@ -24,6 +24,7 @@ from app.db import write_session
 from app.models import (
     Actor,
     ActorAlias,
+    ActorFormerSlug,
     ActorKind,
     Citation,
     Event,
@@ -70,6 +71,9 @@ class ActorRecord(Record):
     aliases: list[Text] = []
     parent: Key | None = None
     description: str = ""
+    # Slugs it had before: links made with them redirect, and an actor in the database under
+    # one of them is this actor, renamed.
+    former_slugs: list[Key] = []
 
 
 class ActorRef(Record):
@@ -209,6 +213,14 @@ def _check_references(path: Path, text: str, crisis: CrisisFile) -> list[str]:
         if actor.parent and actor.parent not in seen_actors:
             report("actors", index, f"parent {actor.parent!r} must be defined above its members")
         seen_actors.add(actor.slug)
+    seen_former: set[str] = set()
+    for index, actor in enumerate(crisis.actors):
+        for former in actor.former_slugs:
+            if former in seen_actors:
+                report("actors", index, f"former slug {former!r} is an actor's current slug")
+            elif former in seen_former:
+                report("actors", index, f"former slug {former!r} is given twice")
+            seen_former.add(former)
     source_keys = [source.key for source in crisis.sources]
     for index, key in enumerate(source_keys):
         if key in source_keys[:index]:
@@ -254,6 +266,7 @@ def load_file(engine: Engine, path: Path, zone: ZoneInfo) -> LoadReport:
             for index, event in enumerate(crisis.events)
             if event.type not in known_types
         ]
+        unknown += _former_slugs_in_use(session, path, crisis.actors)
         if unknown:
             raise LoadError(unknown)
         actors = _load_actors(session, crisis.actors, report)
@@ -278,33 +291,72 @@ def _set(row: Any, **values: Any) -> bool:
     return changed
 
 
+def _former_slugs_in_use(session: Session, path: Path, records: Sequence[ActorRecord]) -> list[str]:
+    """A former slug may not be the current slug of another actor in the database: its links
+    would lead there. (It may be this actor's own, when the file renames it.)"""
+    formers = [slug for record in records for slug in record.former_slugs]
+    if not formers:
+        return []
+    slugs = [record.slug for record in records]
+    in_use = set(session.scalars(select(Actor.slug).where(Actor.slug.in_(formers + slugs))))
+    problems = []
+    for index, record in enumerate(records):
+        clashes = [slug for slug in record.former_slugs if slug in in_use]
+        if record.slug not in in_use:
+            clashes = clashes[1:]  # the first is this actor, renamed (as _load_actors does)
+        problems += [
+            f"{path}: actors[{index}]: former slug {slug!r} is the slug of another actor"
+            for slug in clashes
+        ]
+    return problems
+
+
 def _load_actors(
     session: Session, records: Sequence[ActorRecord], report: LoadReport
 ) -> dict[str, Actor]:
     slugs = [record.slug for record in records]
-    existing = {a.slug: a for a in session.scalars(select(Actor).where(Actor.slug.in_(slugs)))}
-    for record in records:
-        actor = existing.get(record.slug)
-        is_new = actor is None
-        if actor is None:
-            actor = existing[record.slug] = Actor(slug=record.slug)
-            session.add(actor)
-        changed = _set(
-            actor,
-            name=record.name,
-            kind=record.kind.value,
-            description=record.description,
-            parent=existing[record.parent] if record.parent else None,
-        )
-        if actor.alias_names != record.aliases:
-            actor.aliases = [
-                ActorAlias(name=name, position=i) for i, name in enumerate(record.aliases)
-            ]
-            changed = True
-        if is_new:
-            report.created["actors"] += 1
-        elif changed:
-            report.updated["actors"] += 1
+    formers = [slug for record in records for slug in record.former_slugs]
+    query = select(Actor).where(Actor.slug.in_(slugs + formers))
+    existing = {a.slug: a for a in session.scalars(query.options(selectinload(Actor.former_slugs)))}
+    # A former slug the database gives to another actor moves to the one the file gives it to.
+    held = select(ActorFormerSlug).where(ActorFormerSlug.slug.in_(formers))
+    former_rows = {row.slug: row for row in session.scalars(held)}
+    # Not flushed halfway: a former slug moving to another actor is never an orphan.
+    with session.no_autoflush:
+        for record in records:
+            actor = existing.get(record.slug)
+            if actor is None:
+                # Renamed: in the database under a slug the file now lists as a former one.
+                renamed_from = next((s for s in record.former_slugs if s in existing), None)
+                if renamed_from is not None:
+                    actor = existing[record.slug] = existing.pop(renamed_from)
+            is_new = actor is None
+            if actor is None:
+                actor = existing[record.slug] = Actor(slug=record.slug)
+                session.add(actor)
+            changed = _set(
+                actor,
+                slug=record.slug,
+                name=record.name,
+                kind=record.kind.value,
+                description=record.description,
+                parent=existing[record.parent] if record.parent else None,
+            )
+            if actor.alias_names != record.aliases:
+                actor.aliases = [
+                    ActorAlias(name=name, position=i) for i, name in enumerate(record.aliases)
+                ]
+                changed = True
+            if sorted(former.slug for former in actor.former_slugs) != sorted(record.former_slugs):
+                actor.former_slugs = [
+                    former_rows.get(slug) or ActorFormerSlug(slug=slug)
+                    for slug in sorted(record.former_slugs)
+                ]
+                changed = True
+            if is_new:
+                report.created["actors"] += 1
+            elif changed:
+                report.updated["actors"] += 1
     session.flush()
     return existing
 

@@ -137,6 +137,9 @@ class Actor(Base):
     aliases: Mapped[list["ActorAlias"]] = relationship(
         back_populates="actor", cascade="all, delete-orphan", order_by="ActorAlias.position"
     )
+    former_slugs: Mapped[list["ActorFormerSlug"]] = relationship(
+        back_populates="actor", cascade="all, delete-orphan", order_by="ActorFormerSlug.slug"
+    )
 
     @property
     def alias_names(self) -> list[str]:
@@ -153,6 +156,17 @@ class ActorAlias(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     actor: Mapped[Actor] = relationship(back_populates="aliases")
+
+
+class ActorFormerSlug(Base):
+    """A slug an actor had before: its old links redirect to the current one."""
+
+    __tablename__ = "actor_former_slugs"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+
+    actor: Mapped[Actor] = relationship(back_populates="former_slugs")
 
 
 class Source(Base):

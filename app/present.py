@@ -1,5 +1,6 @@
 """Shaping rows for templates: labels, dates at their precision, links, badges."""
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -528,6 +529,12 @@ class IndexGroup:
     entries: list[IndexEntry]
 
 
+def _sort_key(name: str) -> str:
+    """Names in reading order: 'Élysée' among the Es, whatever the database's collation."""
+    letters = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in letters if not unicodedata.combining(c)).casefold()
+
+
 def actor_index_groups(rows: Sequence[ActorCount], text: str) -> list[IndexGroup]:
     """Actors under their kind, by name; with a filter, the alias it matched is shown."""
     needle = text.casefold()
@@ -543,7 +550,7 @@ def actor_index_groups(rows: Sequence[ActorCount], text: str) -> list[IndexGroup
     groups = []
     for kind, label in KIND_LABELS.items():
         of_kind = [row for row in rows if row.actor.kind == kind]
-        of_kind.sort(key=lambda row: (row.actor.name.casefold(), row.actor.slug))
+        of_kind.sort(key=lambda row: (_sort_key(row.actor.name), row.actor.slug))
         if of_kind:
             groups.append(IndexGroup(kind, label, [entry(row) for row in of_kind]))
     return groups

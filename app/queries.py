@@ -5,7 +5,7 @@ page, the total, every facet and every data format select with those same condit
 why a facet count always equals the length of the list it leads to.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -30,6 +31,7 @@ from app.filters import Cursor, EventFilters
 from app.models import (
     Actor,
     ActorAlias,
+    ActorFormerSlug,
     Citation,
     Event,
     EventActor,
@@ -53,10 +55,22 @@ def event_types(session: Session) -> Sequence[EventType]:
 
 
 def actors_by_slug(session: Session, slugs: Sequence[str]) -> dict[str, Actor]:
+    """The actors these slugs name, by the slug asked for: a former slug finds its actor (whose
+    `slug` is the current one); a current slug wins over another actor's former one."""
     if not slugs:
         return {}
-    rows = session.scalars(select(Actor).where(Actor.slug.in_(slugs)))
-    return {actor.slug: actor for actor in rows}
+    asked = union_all(
+        select(Actor.slug.label("asked"), Actor.id.label("actor_id")).where(Actor.slug.in_(slugs)),
+        select(ActorFormerSlug.slug, ActorFormerSlug.actor_id).where(
+            ActorFormerSlug.slug.in_(slugs)
+        ),
+    ).subquery()
+    found: dict[str, Actor] = {}
+    rows = session.execute(select(asked.c.asked, Actor).join(Actor, Actor.id == asked.c.actor_id))
+    for slug, actor in rows:
+        if slug == actor.slug or slug not in found:
+            found[slug] = actor
+    return found
 
 
 @dataclass(frozen=True)
@@ -94,15 +108,17 @@ def resolve_view(session: Session, filters: EventFilters, zone: ZoneInfo) -> Vie
         for s in filters.types
         if s not in known_types
     ]
+    # By current slug, once each: ?actor=<former slug> is the actor under its new slug.
+    chosen = {known_actors[s].slug: known_actors[s] for s in filters.actors if s in known_actors}
     cleaned = replace(
         filters,
-        actors=tuple(s for s in filters.actors if s in known_actors),
+        actors=tuple(chosen),
         types=tuple(t.slug for t in all_types if t.slug in filters.types),
         notices=tuple(notices),
     )
     return View(
         filters=cleaned,
-        actors=[known_actors[s] for s in cleaned.actors],
+        actors=list(chosen.values()),
         types=[known_types[s] for s in cleaned.types],
         all_types=all_types,
         zone=zone,
@@ -188,6 +204,15 @@ def _ordered(query: Select, view: View, key: list[ColumnElement], forward: bool)
     return query.order_by(*[k.desc() if descending else k.asc() for k in key])
 
 
+# What a list loads with its events, one query each whatever the list's length.
+_LISTED = (joinedload(Event.type), selectinload(Event.actor_links).joinedload(EventActor.actor))
+_WITH_SOURCES = selectinload(Event.citations).joinedload(Citation.source)
+_WITH_RELATED = (
+    selectinload(Event.relations_out).joinedload(EventRelation.to_event),
+    selectinload(Event.relations_in).joinedload(EventRelation.from_event),
+)
+
+
 def _cursor_at(view: View, direction: str, row: Sequence) -> Cursor:
     """A cursor from a row that starts with the sort key: ([rank,] start_at, id)."""
     rank = row[0] if len(row) == 3 else 0
@@ -219,8 +244,9 @@ def _around_cursor(
     return view, _cursor_at(view, "after", rows[-1]), event_id
 
 
-def events_page(session: Session, view: View) -> tuple[View, Page]:
-    """One page of a view, with everything a list shows loaded in a fixed number of queries."""
+def events_page(session: Session, view: View, *, full: bool = False) -> tuple[View, Page]:
+    """One page of a view, with everything a list shows loaded in a fixed number of queries
+    (`full`: also each event's sources and related events, as the data formats give them)."""
     key = _sort_key(view)
     cursor, around = view.filters.cursor, None
     if view.filters.around is not None:
@@ -230,11 +256,10 @@ def events_page(session: Session, view: View) -> tuple[View, Page]:
     if cursor is not None:
         query = query.where(_after(view, key, cursor))
     query = _ordered(query, view, key, forward).limit(PAGE_SIZE + 1)
-    query = query.options(
-        joinedload(Event.type),
-        selectinload(Event.actor_links).joinedload(EventActor.actor),
-        selectinload(Event.citations),
-    )
+    if full:
+        query = query.options(*_LISTED, _WITH_SOURCES, *_WITH_RELATED)
+    else:
+        query = query.options(*_LISTED, selectinload(Event.citations))
     rows = session.execute(query).unique().all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -255,6 +280,41 @@ def events_page(session: Session, view: View) -> tuple[View, Page]:
 
 def count_events(session: Session, view: View) -> int:
     return session.scalar(select(func.count()).select_from(Event).where(*conditions(view))) or 0
+
+
+def event_batches(session: Session, view: View, size: int = 500) -> Iterator[Sequence[Event]]:
+    """Every event of a view (not a page: its cursor and `around` are ignored), in list order,
+    with actors and sources, a batch at a time: an export never holds more than one batch."""
+    view = replace(view, filters=replace(view.filters, cursor=None, around=None))
+    key = _sort_key(view)
+    query = select(Event, *key).where(*conditions(view)).options(*_LISTED, _WITH_SOURCES)
+    cursor = None
+    while True:
+        batch = query if cursor is None else query.where(_after(view, key, cursor))
+        rows = session.execute(_ordered(batch, view, key, True).limit(size)).unique().all()
+        if rows:
+            yield [row[0] for row in rows]
+        if len(rows) < size:
+            return
+        cursor = _cursor_at(view, "after", tuple(rows[-1])[1:])
+
+
+def newest_events(session: Session, view: View, limit: int) -> Sequence[Event]:
+    """The latest few events of a view, with their types: what its preview card lists."""
+    query = (
+        select(Event)
+        .where(*conditions(view))
+        .order_by(Event.start_at.desc(), Event.id.desc())
+        .limit(limit)
+        .options(joinedload(Event.type))
+    )
+    return session.scalars(query).all()
+
+
+def type_totals(session: Session, view: View) -> dict[str, int]:
+    """Events of a view by type (their sum is the view's count)."""
+    query = select(Event.type_slug, func.count()).where(*conditions(view)).group_by(Event.type_slug)
+    return {slug: count for slug, count in session.execute(query)}
 
 
 # Facets
@@ -342,29 +402,34 @@ def actor_counts(session: Session, view: View) -> list[ActorCount]:
     return [ActorCount(actor, n, max(0, k - shown_per_kind[actor.kind])) for actor, n, k in rows]
 
 
+def _named_like(text: str, prefix: bool = False) -> ColumnElement[bool]:
+    """Actors whose name or an alias contains `text` (or, with `prefix`, starts with it),
+    ignoring case."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # SQLite's lower() folds ASCII only: also try the text as typed and capitalised.
+    variants = {escaped, escaped.lower(), escaped[:1].upper() + escaped[1:]}
+    start = "" if prefix else "%"
+
+    def like(column: ColumnElement[str]) -> ColumnElement[bool]:
+        return or_(
+            *[func.lower(column).like(start + v.lower() + "%", escape="\\") for v in variants],
+            *[column.like(start + v + "%", escape="\\") for v in variants],
+        )
+
+    by_alias = select(ActorAlias.actor_id).where(like(ActorAlias.name))
+    return or_(like(Actor.name), Actor.id.in_(by_alias))
+
+
 def find_actors(session: Session, view: View, text: str) -> list[ActorCount]:
     """Actors whose name or an alias contains `text` (prefixes first), each with the number of
     events it would give under the other filters: the type-ahead for thousands of actors."""
     text = " ".join(text.split())[:80]
     if not text:
         return []
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # SQLite's lower() folds ASCII only: also try the text as typed and capitalised.
-    variants = {escaped, escaped.lower(), escaped[:1].upper() + escaped[1:]}
-
-    def contains(column: ColumnElement[str], prefix: bool) -> ColumnElement[bool]:
-        start = "" if prefix else "%"
-        return or_(
-            *[func.lower(column).like(start + v.lower() + "%", escape="\\") for v in variants],
-            *[column.like(start + v + "%", escape="\\") for v in variants],
-        )
-
-    alias_match = select(ActorAlias.actor_id).where(contains(ActorAlias.name, prefix=False))
-    alias_prefix = select(ActorAlias.actor_id).where(contains(ActorAlias.name, prefix=True))
-    starts = or_(contains(Actor.name, prefix=True), Actor.id.in_(alias_prefix))
+    starts = _named_like(text, prefix=True)
     candidates = (
         select(Actor.id)
-        .where(or_(contains(Actor.name, prefix=False), Actor.id.in_(alias_match)))
+        .where(_named_like(text))
         .order_by(starts.desc(), Actor.name)
         .limit(SUGGESTIONS)
     )
@@ -396,7 +461,51 @@ def actor_named(session: Session, text: str) -> Actor | None:
     return matches[0] if len(matches) == 1 else None
 
 
+# Actor pages
+
+
+def find_actor_or_404(session: Session, slug: str) -> Actor:
+    """The actor a slug names, current or former (its page redirects those), or a 404."""
+    actor = actors_by_slug(session, [slug]).get(slug)
+    if actor is None:
+        raise HTTPException(status_code=404, detail=f"There is no actor {slug!r}.")
+    return actor
+
+
+def actor_view(session: Session, actor: Actor, zone: ZoneInfo) -> View:
+    """Every event of an actor and its members, whatever else its page filters."""
+    dialect = session.get_bind().dialect.name
+    return View(EventFilters(actors=(actor.slug,)), [actor], [], (), zone, dialect)
+
+
+def actor_index(session: Session, view: View, text: str = "") -> list[ActorCount]:
+    """Every actor, or those whose name or an alias contains `text`, each with the events it
+    gives in the view (its members' included): one grouped query, however many actors."""
+    counts = _actor_event_counts(view).subquery()
+    query = (
+        select(Actor, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.actor_id == Actor.id)
+        .options(joinedload(Actor.parent))
+    )
+    text = " ".join(text.split())[:80]
+    if text:
+        query = query.where(_named_like(text)).options(selectinload(Actor.aliases))
+    return [ActorCount(actor, n, 0) for actor, n in session.execute(query)]
+
+
 # One event
+
+
+def neighbours(session: Session, event: Event) -> tuple[Event | None, Event | None]:
+    """The published events just before and just after this one in timeline order."""
+    key = tuple_(Event.start_at, Event.id)
+    here = tuple_(literal(event.start_at, Event.start_at.type), literal(event.id))
+    published = Event.published.is_(True)
+    before = (
+        select(Event).where(published, key < here).order_by(Event.start_at.desc(), Event.id.desc())
+    )
+    after = select(Event).where(published, key > here).order_by(Event.start_at, Event.id)
+    return session.scalars(before.limit(1)).first(), session.scalars(after.limit(1)).first()
 
 
 def get_event_or_404(session: Session, event_id: int) -> Event:
@@ -416,3 +525,81 @@ def get_event_or_404(session: Session, event_id: int) -> Event:
     if event is None:
         raise HTTPException(status_code=404, detail=f"There is no event {event_id}.")
     return event
+
+
+# Actors as data
+
+
+def actor_list(session: Session, view: View, after: str, limit: int) -> list[ActorCount]:
+    """Actors in slug order, those after `after`, each with the events it gives in the view
+    (its members' included): the actor index, a page at a time."""
+    counts = _actor_event_counts(view).subquery()
+    query = (
+        select(Actor, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.actor_id == Actor.id)
+        .where(Actor.slug > after)
+        .options(joinedload(Actor.parent), selectinload(Actor.aliases))
+        .order_by(Actor.slug)
+        .limit(limit)
+    )
+    return [ActorCount(actor, n, 0) for actor, n in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ActorProfile:
+    actor: Actor  # with its parent, members and aliases
+    event_count: int  # its events and its members': what ?actor=slug lists
+    own_event_count: int  # its own: ?actor=slug&only=1
+    first_event: Event | None
+    last_event: Event | None
+    counterparts: list[ActorCount]
+
+
+def actor_profile(
+    session: Session, slug: str, zone: ZoneInfo, counterparts: int = 10
+) -> ActorProfile:
+    """An actor with its counts, first and last events and counterparts, or a 404."""
+    query = (
+        select(Actor)
+        .where(Actor.slug == slug)
+        .options(joinedload(Actor.parent), selectinload(Actor.members), selectinload(Actor.aliases))
+    )
+    actor = session.scalars(query).first()
+    if actor is None:
+        raise HTTPException(status_code=404, detail=f"There is no actor {slug!r}.")
+    view = actor_view(session, actor, zone)
+    own = replace(view, filters=replace(view.filters, only=True))
+    first = select(Event).where(*conditions(view)).limit(1)
+    return ActorProfile(
+        actor=actor,
+        event_count=count_events(session, view),
+        own_event_count=count_events(session, own),
+        first_event=session.scalars(first.order_by(Event.start_at, Event.id)).first(),
+        last_event=session.scalars(first.order_by(Event.start_at.desc(), Event.id.desc())).first(),
+        counterparts=actor_counterparts(session, view, counterparts),
+    )
+
+
+def actor_counterparts(session: Session, view: View, limit: int = 10) -> list[ActorCount]:
+    """The actors sharing most events with the view's actors, each count being what the dyad
+    (?actor=a&actor=b&match=all) lists. The actors' own members and parents are left out:
+    they share everything."""
+    counts = _actor_event_counts(replace(view, filters=replace(view.filters, match="all")))
+    counts = counts.subquery()
+    down = select(Actor.id).where(Actor.id.in_(view.actor_ids)).cte("family_down", recursive=True)
+    down = down.union(select(Actor.id).where(Actor.parent_id == down.c.id))
+    up = (
+        select(Actor.id, Actor.parent_id)
+        .where(Actor.id.in_(view.actor_ids))
+        .cte("family_up", recursive=True)
+    )
+    up = up.union(select(Actor.id, Actor.parent_id).where(Actor.id == up.c.parent_id))
+    query = (
+        select(Actor, counts.c.n)
+        .join(counts, counts.c.actor_id == Actor.id)
+        .where(Actor.id.not_in(select(down.c.id)), Actor.id.not_in(select(up.c.id)))
+        .options(joinedload(Actor.parent))
+        .order_by(counts.c.n.desc(), Actor.name)
+        .limit(limit)
+    )
+    return [ActorCount(actor, n, 0) for actor, n in session.execute(query)]

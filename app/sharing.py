@@ -3,7 +3,7 @@ the citation and the embed code."""
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,6 +109,32 @@ def event_meta(
     )
 
 
+@dataclass(frozen=True)
+class ViewShare:
+    """A timeline view's link, embed code and data, for its "Share" panel."""
+
+    url: str
+    embed_code: str
+    json: str
+    csv: str
+
+
+def _unpinned_query(filters: EventFilters) -> str:
+    """The view as / would show it: an actor page's view with its actor as a filter."""
+    query = replace(filters, pinned=None).view_query
+    return f"?{query}" if query else ""
+
+
+def view_share(filters: EventFilters, heading: str, absolute: Callable[[str], str]) -> ViewShare:
+    query = _unpinned_query(filters)
+    return ViewShare(
+        url=absolute(filters.link()),
+        embed_code=embed_code(absolute(f"/embed{query}"), heading, 600),
+        json=f"/events.json{query}",
+        csv=f"/events.csv{query}",
+    )
+
+
 def view_meta(
     filters: EventFilters,
     heading: str,
@@ -119,8 +145,7 @@ def view_meta(
     """A timeline view: its description says what it shows and what is newest in it."""
     url = absolute(filters.link())
     newest = f" Latest: {events[0].title} ({events[0].when})." if events else ""
-    query = filters.view_query
-    suffix = f"?{query}" if query else ""
+    query = _unpinned_query(filters)
     data = {
         "@context": "https://schema.org",
         "@type": "CollectionPage",
@@ -139,12 +164,12 @@ def view_meta(
         title=heading,
         description=shorten(f"{heading} on {site_title}.{newest}"),
         url=url,
-        image=absolute(view_preview_path(filters)),
+        image=absolute(view_preview_path(replace(filters, pinned=None))),
         image_alt=heading,
         json_ld=json_ld(data),
         alternates=(
-            ("application/json", "This view as JSON", absolute(f"/events.json{suffix}")),
-            ("text/csv", "This view as CSV", absolute(f"/events.csv{suffix}")),
+            ("application/json", "This view as JSON", absolute(f"/events.json{query}")),
+            ("text/csv", "This view as CSV", absolute(f"/events.csv{query}")),
         ),
     )
 

@@ -496,6 +496,7 @@ def test_an_htmx_filter_change_gets_results_and_out_of_band_updates(client, samp
     assert {e["id"] for e in page.select("[hx-swap-oob]")} == {
         "view-state",
         "filters",
+        "share-view",
         "q",
         "result-count",
     }

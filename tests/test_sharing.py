@@ -91,8 +91,10 @@ def test_the_configured_base_url_is_used_for_every_absolute_link(engine, setting
 
     event_id = make_event(title="Elsewhere")
     public = settings.model_copy(update={"base_url": "https://brink.example.org"})
-    with TestClient(create_app(public)) as client:
+    app = create_app(public)
+    with TestClient(app) as client:
         html = client.get(f"/events/{event_id}/elsewhere").text
+    app.state.engine.dispose()
 
     assert meta(html)["og:url"] == f"https://brink.example.org/events/{event_id}/elsewhere"
     assert meta(html)["og:image"].startswith("https://brink.example.org/previews/")

@@ -1,6 +1,9 @@
-"""The timeline at /: the filtered list, its facets, and the fragments htmx swaps."""
+"""The timeline at /: the filtered list, its facets, and the fragments htmx swaps. An actor's
+page shows the same timeline, pinned to the actor (app/routes/actors.py)."""
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -8,11 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import present, queries
+from app import present, queries, sharing
 from app.db import SessionDep
 from app.filters import EventFilters
 from app.models import Status, Verification
-from app.templating import fragment_target, render
+from app.templating import absolute_url, fragment_target, render
 
 router = APIRouter()
 
@@ -23,11 +26,26 @@ FRAGMENTS = {
 }
 
 
+# What a page adds around its timeline (an actor's profile): asked for whole pages only.
+PageContext = Callable[[queries.View], dict[str, Any]]
+
+
 @router.get("/", response_class=HTMLResponse)
 def timeline(request: Request, session: SessionDep) -> Response:
     """The timeline, filtered by the query string."""
+    return timeline_response(request, session, EventFilters.from_query(request.query_params))
+
+
+def timeline_response(
+    request: Request,
+    session: Session,
+    filters: EventFilters,
+    template: str = "timeline.html",
+    page_context: PageContext | None = None,
+) -> Response:
+    """A view of the timeline: its page, the fragment htmx asked for, or a redirect to its
+    canonical URL (at the filters' path: / or the pinned actor's page)."""
     zone = request.app.state.settings.zone
-    filters = EventFilters.from_query(request.query_params)
     target = fragment_target(request)
     who = " ".join(request.query_params.get("who", "").split())[:80]
 
@@ -35,7 +53,7 @@ def timeline(request: Request, session: SessionDep) -> Response:
         view = queries.resolve_view(session, filters, zone)
         found = queries.find_actors(session, view, who)
         context = {"view": view, "who": who, "suggestions": _options(found, view)}
-        return render(request, "timeline.html", context, fragments=FRAGMENTS)
+        return render(request, template, context, fragments=FRAGMENTS)
 
     # The actor box, submitted (without JavaScript, or Enter pressed in it): a name, an alias or
     # a fragment that means one actor adds it; several candidates are listed to choose from.
@@ -73,17 +91,34 @@ def timeline(request: Request, session: SessionDep) -> Response:
         "days": present.group_by_day(page.events, zone, view.filters.search),
         "appending": target == "pager",
         "trigger": request.headers.get("HX-Trigger"),
+        "list_path": view.filters.path,
     }
     headers = {}
     if target != "pager":
         context.update(_surroundings(session, view, page))
+    if target != "pager":
+        absolute = partial(absolute_url, request)
+        context["share"] = sharing.view_share(view.filters, context["heading"], absolute)
+    if target is None:
+        site_title = request.app.state.settings.site_title
+        cards = [card for day in context["days"] for card in day.events]
+        context["meta"] = sharing.view_meta(
+            view.filters, context["heading"], cards, absolute, site_title
+        )
+    if target is None and page_context is not None:
+        context.update(page_context(view))
     if target == "results":
         headers["HX-Push-Url"] = view.filters.link(around=view.filters.around)
-    return render(request, "timeline.html", context, fragments=FRAGMENTS, headers=headers)
+    return render(request, template, context, fragments=FRAGMENTS, headers=headers)
 
 
 def _options(rows: list[queries.ActorCount], view: queries.View) -> list[present.Option]:
-    return [present.actor_option(row, view.filters.actors) for row in rows]
+    return [present.actor_option(row, view.filters.actors) for row in _choosable(rows, view)]
+
+
+def _choosable(rows: list[queries.ActorCount], view: queries.View) -> list[queries.ActorCount]:
+    """On an actor's page, the actor itself is no choice: it is always chosen."""
+    return [row for row in rows if row.actor.slug != view.filters.pinned]
 
 
 def _adding(filters: EventFilters, actor: Any) -> EventFilters:
@@ -97,9 +132,13 @@ def _surroundings(session: Session, view: queries.View, page: queries.Page) -> d
     filters = view.filters
     active = present.chips(view)
     type_counts = queries.type_counts(session, view)
+    heading = present.describe_view(view, page.total)
+    pinned = present.pinned_actor(view)
     return {
-        "heading": present.describe_view(view, page.total),
+        "heading": heading,
+        "title": present.page_title(view, heading),
         "chips": active,
+        "actor_pages": present.actor_pages(view),
         "ways_out": present.ways_out(view, active) if not page.total else [],
         "type_options": [
             present.Option(t.slug, t.label, type_counts.get(t.slug, 0), t.slug in filters.types)
@@ -111,5 +150,8 @@ def _surroundings(session: Session, view: queries.View, page: queries.Page) -> d
         "verification_options": present.vocabulary_options(
             list(Verification), queries.verification_counts(session, view), filters.verifications
         ),
-        "actor_groups": present.actor_groups(queries.actor_counts(session, view), filters.actors),
+        "actor_legend": f"Together with {pinned.name}" if pinned else "Actors",
+        "actor_groups": present.actor_groups(
+            _choosable(queries.actor_counts(session, view), view), filters.actors
+        ),
     }

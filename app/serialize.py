@@ -643,6 +643,9 @@ CSV_COLUMNS = (
 _INSTANT = TypeAdapter(datetime)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     """A value as its JSON has it (times, booleans), bare: null is an empty cell."""
     if value is None:
@@ -651,6 +654,9 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return _INSTANT.dump_python(value, mode="json")
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        # A spreadsheet would run "=HYPERLINK(…)" typed into a title: the quote keeps it text.
+        return "'" + value
     return str(value)
 
 

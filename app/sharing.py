@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from app.dates import short_date
 from app.filters import EventFilters
-from app.models import Event, Precision, Status
+from app.models import Actor, ActorKind, Event, Precision, Status
 from app.present import EventCard
 from app.previews import event_preview_path, view_preview_path
 
@@ -185,4 +185,77 @@ def embed_code(src: str, title: str, height: int) -> str:
     return (
         f'<iframe src="{src}" title="{safe_title}" width="100%" height="{height}" '
         'style="border:1px solid #ccc;border-radius:4px" loading="lazy"></iframe>'
+    )
+
+
+SCHEMA_KINDS = {
+    ActorKind.STATE: "Country",
+    ActorKind.PERSON: "Person",
+    ActorKind.ORGANISATION: "Organization",
+    ActorKind.AGENCY: "GovernmentOrganization",
+}
+
+
+def actor_meta(
+    actor: Actor, event_count: int, absolute: Callable[[str], str], site_title: str
+) -> Meta:
+    """An actor's page: who it is, how many events, and its events as data."""
+    url = absolute(f"/actors/{actor.slug}")
+    events = f"{event_count:,} event{'' if event_count == 1 else 's'}"
+    about = f" {actor.description}" if actor.description else ""
+    filters = EventFilters(actors=(actor.slug,))
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": SCHEMA_KINDS[actor.kind],
+        "name": actor.name,
+        "url": url,
+    }
+    if actor.aliases:
+        data["alternateName"] = [alias.name for alias in actor.aliases]
+    if actor.description:
+        data["description"] = shorten(actor.description, 500)
+    if actor.parent is not None:
+        relation = {ActorKind.PERSON: "affiliation", ActorKind.STATE: "containedInPlace"}
+        data[relation.get(ActorKind(actor.kind), "parentOrganization")] = {
+            "@type": SCHEMA_KINDS[actor.parent.kind],
+            "name": actor.parent.name,
+            "url": absolute(f"/actors/{actor.parent.slug}"),
+        }
+    return Meta(
+        title=actor.name,
+        description=shorten(f"{actor.name}: {events} on {site_title}.{about}"),
+        url=url,
+        image=absolute(view_preview_path(filters)),
+        image_alt=f"Events involving {actor.name}",
+        type="profile" if actor.kind == ActorKind.PERSON else "website",
+        json_ld=json_ld(data),
+        alternates=(
+            ("application/json", f"{actor.name} as JSON", absolute(f"/actors/{actor.slug}.json")),
+            (
+                "text/csv",
+                f"Events involving {actor.name} as CSV",
+                absolute(f"/events.csv?actor={actor.slug}"),
+            ),
+        ),  # fmt: skip
+    )
+
+
+def actor_index_meta(
+    title: str, summary: str, path: str, absolute: Callable[[str], str], site_title: str
+) -> Meta:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": title,
+        "url": absolute(path),
+        "isPartOf": {"@type": "WebSite", "name": site_title, "url": absolute("/")},
+    }
+    return Meta(
+        title=title,
+        description=shorten(f"{title} in {site_title}: {summary}."),
+        url=absolute(path),
+        json_ld=json_ld(data),
+        image=absolute(view_preview_path(EventFilters())),
+        image_alt=f"{site_title}: all events",
+        alternates=(("application/json", "Actors as JSON", absolute("/actors.json")),),
     )

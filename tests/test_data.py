@@ -254,6 +254,16 @@ def test_csv_flattens_actors_and_sources_into_documented_columns(client, make_ev
     assert row["end_at"] == row["place_name"] == ""
 
 
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(client, make_event):
+    make_event(title='=HYPERLINK("http://evil.example","click")', summary="@SUM(1)")
+
+    [row] = csv_rows(client.get("/events.csv").text)
+
+    assert row["title"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert row["summary"] == "'@SUM(1)"
+    assert row["importance"] == "2"
+
+
 def test_csv_is_an_attachment_named_after_the_view(client, sample):
     response = client.get("/events.csv?actor=france&type=call")
 

@@ -246,3 +246,35 @@ def test_a_changed_event_changes_its_preview_address(client, make_event, engine)
 
     after = meta(client.get(f"/events/{event_id}/before").text)["og:image"]
     assert after != before
+
+
+def test_every_page_has_absolute_sharing_metadata_and_a_reachable_preview(client, sample):
+    event_path = soup(client.get("/?q=hourlong").text).select_one(".event-title a")["href"]
+    for path in ["/", "/?type=call", event_path, "/actors", "/actors/russia", "/actors?q=rus"]:
+        html = client.get(path).text
+        tags = meta(html)
+        for key in ["og:url", "og:image", "twitter:image"]:
+            assert tags[key].startswith("http://testserver/"), (path, key)
+        assert soup(html).select_one('link[rel="canonical"]')["href"] == tags["og:url"], path
+        assert tags["og:title"] and tags["description"], path
+        assert json_ld(html)["@context"] == "https://schema.org", path
+        image = client.get(tags["og:image"].removeprefix("http://testserver"))
+        assert image.status_code == 200 and image.headers["content-type"] == "image/png", path
+        for link in soup(html).select('link[rel="alternate"]'):
+            assert client.get(link["href"].removeprefix("http://testserver")).status_code == 200
+
+
+def test_an_actor_page_unfurls_as_the_actor(client, sample):
+    html = client.get("/actors/vladimir-putin").text
+    tags = meta(html)
+    data = json_ld(html)
+
+    assert tags["og:title"] == "Vladimir Putin"
+    assert tags["og:type"] == "profile"
+    assert data["@type"] == "Person"
+    assert "Putin" in data["alternateName"]
+    assert data["affiliation"]["name"] == "Russia"
+    # Filtered, the page shares the view it shows.
+    assert meta(client.get("/actors/vladimir-putin?type=call").text)["og:title"].startswith(
+        "Calls involving Vladimir Putin"
+    )

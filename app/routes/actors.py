@@ -1,5 +1,6 @@
 """The actor index at /actors, and each actor's page: who it is, and its timeline."""
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -7,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
-from app import present, queries
+from app import present, queries, sharing
 from app.db import SessionDep
 from app.filters import EventFilters
 from app.routes.timeline import timeline_response
-from app.templating import fragment_target, render
+from app.templating import absolute_url, fragment_target, render
 
 
 class SlugConvertor(Convertor[str]):
@@ -50,6 +51,10 @@ def actor_index(request: Request, session: SessionDep) -> Response:
         "summary": present.index_summary(len(rows), text),
         "title": f"Actors matching “{text}”" if text else "Actors",
     }
+    site_title = request.app.state.settings.site_title
+    context["meta"] = sharing.actor_index_meta(
+        context["title"], context["summary"], canonical, partial(absolute_url, request), site_title
+    )
     headers = {"HX-Push-Url": canonical} if target == "actor-index" else {}
     return render(request, "actors.html", context, fragments=INDEX_FRAGMENTS, headers=headers)
 
@@ -67,7 +72,13 @@ def actor_page(request: Request, slug: str, session: SessionDep) -> Response:
         own = queries.actor_view(session, actor, zone)
         found = queries.actor_profile(session, actor.slug, zone, present.COUNTERPARTS)
         totals = queries.type_totals(session, own)
-        return {"profile": present.actor_page(found, totals, view.all_types, zone)}
+        page = present.actor_page(found, totals, view.all_types, zone)
+        context: dict[str, Any] = {"profile": page}
+        if view.filters.link() == present.actor_path(actor.slug):  # the actor's page as such
+            site_title = request.app.state.settings.site_title
+            absolute = partial(absolute_url, request)
+            context["meta"] = sharing.actor_meta(actor, page.event_count, absolute, site_title)
+        return context
 
     filters = EventFilters.from_query(request.query_params).pinned_to(actor.slug)
     return timeline_response(request, session, filters, "actor.html", profile)

@@ -1,5 +1,6 @@
 """The brink command."""
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,17 +11,23 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session
 
+from app import accounts
 from app.config import get_settings
-from app.db import DatabaseError, check_connection, make_engine, migrate
+from app.db import DatabaseError, check_connection, make_engine, migrate, write_session
 from app.generate import generate
 from app.loading import SAMPLE, LoadError, LoadReport, load_file
+from app.models import AccountRole
 from app.queries import has_events
 
 cli = typer.Typer(
     help="Brink: a timeline of an unfolding crisis.", no_args_is_help=True, add_completion=False
 )
+user_cli = typer.Typer(help="Editors' and administrators' accounts.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
 out = Console()
 err = Console(stderr=True)
 
@@ -70,8 +77,8 @@ def load_sample(
     out.print(f"Loaded {file.name}: created {created}; updated {updated}.")
 
 
-def _require_schema(engine: Engine) -> None:
-    if not inspect(engine).has_table("events"):
+def _require_schema(engine: Engine, table: str = "events") -> None:
+    if not inspect(engine).has_table(table):
         raise _fail("the database has no Brink schema yet: run 'brink migrate' first")
 
 
@@ -96,6 +103,105 @@ def _load(engine: Engine, file: Path) -> LoadReport:
         for problem in error.problems:
             err.print(problem, highlight=False, markup=False, soft_wrap=True)
         raise _fail(f"nothing was loaded: {len(error.problems)} problem(s) in {file}") from error
+
+
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from standard input (one line), for scripts."
+    ),
+]
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: typed twice, hidden, or one line of stdin. Never an argument, which
+    would show in `ps` and the shell's history."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        return accounts.check_password(password)
+    except accounts.AccountError as error:
+        raise _fail(str(error)) from error
+
+
+@contextmanager
+def _accounts() -> Iterator[Session]:
+    """A write session on the configured database; account errors end the command clearly."""
+    with _database() as engine:
+        _require_schema(engine, "users")
+        try:
+            with write_session(engine) as session:
+                yield session
+        except accounts.AccountError as error:
+            raise _fail(str(error)) from error
+
+
+@user_cli.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="Their email address; it is their login.")],
+    role: Annotated[AccountRole, typer.Option(help="What they may do.")] = (AccountRole.EDITOR),
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Add an editor or an administrator."""
+    try:
+        email = accounts.normalise_email(email)
+    except accounts.AccountError as error:
+        raise _fail(str(error)) from error
+    with _database() as engine, Session(engine) as session:
+        _require_schema(engine, "users")
+        if accounts.find_user(session, email) is not None:
+            raise _fail(f"There is already a user {email!r}.")  # say so before asking
+    password = _read_password(password_stdin)
+    with _accounts() as session:
+        user = accounts.add_user(session, email, role.value, password)
+    out.print(f"Added {user.email} ({user.role}).", highlight=False)
+
+
+@user_cli.command("passwd")
+def user_passwd(
+    email: Annotated[str, typer.Argument(help="The user's email address.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a user's password; their sessions end."""
+    with _accounts() as session:
+        user = accounts.get_user_or_error(session, email)
+        accounts.set_password(session, user, _read_password(password_stdin))
+    out.print(f"Changed the password of {user.email}; their sessions have ended.", highlight=False)
+
+
+@user_cli.command("list")
+def user_list() -> None:
+    """List every account, with its role and state."""
+    with _accounts() as session:
+        users = accounts.list_users(session)
+    if not users:
+        out.print("No users yet: add one with 'brink user add EMAIL --role admin'.")
+        return
+    table = Table("Email", "Role", "State", "Added", box=None, pad_edge=False)
+    for user in users:
+        state = "active" if user.disabled_at is None else f"disabled {user.disabled_at:%Y-%m-%d}"
+        table.add_row(user.email, user.role, state, f"{user.created_at:%Y-%m-%d}")
+    out.print(table, highlight=False)
+
+
+@user_cli.command("disable")
+def user_disable(email: Annotated[str, typer.Argument(help="The user's email address.")]) -> None:
+    """Disable an account: it can no longer sign in, and its sessions end now."""
+    with _accounts() as session:
+        user = accounts.get_user_or_error(session, email)
+        accounts.disable_user(session, user)
+    out.print(f"Disabled {user.email}; their sessions have ended.", highlight=False)
+
+
+@user_cli.command("enable")
+def user_enable(email: Annotated[str, typer.Argument(help="The user's email address.")]) -> None:
+    """Enable a disabled account again."""
+    with _accounts() as session:
+        user = accounts.get_user_or_error(session, email)
+        accounts.enable_user(user)
+    out.print(f"Enabled {user.email}.", highlight=False)
 
 
 @cli.command()

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.routes import actors, data, embed, events, previews, timeline
+from app.routes import actors, auth, data, embed, events, previews, timeline, users
 from app.templating import ROOT, render
 
 
@@ -64,7 +64,13 @@ class FramingRules:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title=settings.site_title, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title=settings.site_title,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(auth.load_account)],  # who is signed in; CSRF on unsafe methods
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = sessionmaker(app.state.engine, expire_on_commit=False)
@@ -77,12 +83,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(embed.router)
     app.include_router(previews.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.add_exception_handler(auth.LoginRequired, auth.login_redirect)  # type: ignore[arg-type]
     app.add_middleware(FramingRules)
     app.add_middleware(HeadAsGet)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error_page(request: Request, error: StarletteHTTPException) -> HTMLResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 410: "Gone"}
+        titles = {
+            401: "Sign in first",
+            403: "Not allowed",
+            404: "Not found",
+            405: "Method not allowed",
+            410: "Gone",
+        }
         title = titles.get(error.status_code, "Something went wrong")
         return render(
             request,

@@ -305,3 +305,52 @@ class EventRelation(Base):
     to_event: Mapped[Event] = relationship(
         foreign_keys=[to_event_id], back_populates="relations_in"
     )
+
+
+class AccountRole(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class User(Base):
+    """An editor or an administrator; readers have no account."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", AccountRole), name="role"),
+        # Unique case-insensitively: addresses are stored lower-case, and the database insists.
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginSession(Base):
+    """A signed-in browser; its id is the SHA-256 of the cookie's token, never the token."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """A failed sign-in, counted per account and per client address to throttle guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_failed", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

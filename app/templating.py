@@ -62,6 +62,7 @@ def render(
     settings = request.app.state.settings
     fragments = fragments or {}
     chosen = fragments.get(fragment_target(request) or "", template)
+    account = getattr(request.state, "account", None)
     response = templates.TemplateResponse(
         request,
         chosen,
@@ -69,6 +70,7 @@ def render(
             "site_title": settings.site_title,
             "timezone": settings.timezone,
             "absolute_url": lambda path: absolute_url(request, path),
+            "account": account,
             **context,
         },
         status_code=status_code,
@@ -76,4 +78,7 @@ def render(
     )
     if fragments:
         response.headers["Vary"] = "HX-Request, HX-Target, HX-Boosted, HX-History-Restore-Request"
+    if account is not None:
+        # A signed-in page names its user and carries their CSRF token: never for shared caches.
+        response.headers["Cache-Control"] = "private, no-store"
     return response

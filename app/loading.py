@@ -6,7 +6,6 @@ twice changes nothing, and loading a corrected file updates the events in place,
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import search
 from app.dates import instant
 from app.db import write_session
+from app.editing import record_loaded_actor, record_loaded_event, slugify
 from app.models import (
     Actor,
     ActorAlias,
@@ -142,13 +142,6 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return any(self.created.values()) or any(self.updated.values())
-
-
-def slugify(text: str) -> str:
-    """'Biden and Putin speak by phone' → 'biden-and-putin-speak-by-phone'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or "event"
 
 
 def _table_lines(text: str) -> dict[str, list[int]]:
@@ -318,6 +311,7 @@ def _load_actors(
     formers = [slug for record in records for slug in record.former_slugs]
     query = select(Actor).where(Actor.slug.in_(slugs + formers))
     existing = {a.slug: a for a in session.scalars(query.options(selectinload(Actor.former_slugs)))}
+    touched: list[tuple[Actor, bool]] = []
     # A former slug the database gives to another actor moves to the one the file gives it to.
     held = select(ActorFormerSlug).where(ActorFormerSlug.slug.in_(formers))
     former_rows = {row.slug: row for row in session.scalars(held)}
@@ -357,7 +351,11 @@ def _load_actors(
                 report.created["actors"] += 1
             elif changed:
                 report.updated["actors"] += 1
+            if is_new or changed:
+                touched.append((actor, is_new))
     session.flush()
+    for actor, is_new in touched:
+        record_loaded_actor(session, actor, created=is_new)
     return existing
 
 
@@ -416,6 +414,8 @@ def _load_events(
         if _sync_relations(existing[record.key], record, existing):
             updated.add(record.key)
     session.flush()
+    for key in sorted(created | updated, key=keys.index):
+        record_loaded_event(session, existing[key], crisis_zone, created=key in created)
     report.created["events"] += len(created)
     report.updated["events"] += len(updated - created)
     return [event.id for event in existing.values()]

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -131,6 +132,9 @@ class Actor(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Raised by every saved change: an editor's form (or an API client's If-Match) names the
+    # version it started from, and a save over a newer one is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     parent: Mapped["Actor | None"] = relationship(remote_side=[id], back_populates="members")
     members: Mapped[list["Actor"]] = relationship(back_populates="parent", order_by="Actor.name")
@@ -181,6 +185,7 @@ class Source(Base):
     title: Mapped[str] = mapped_column(String(500))
     url: Mapped[str | None] = mapped_column(String(2000))
     published_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class Event(Base):
@@ -218,10 +223,14 @@ class Event(Base):
     place_lon: Mapped[float | None] = mapped_column(Float)
     timezone: Mapped[str | None] = mapped_column(String(64))
     importance: Mapped[int] = mapped_column(Integer, default=2)
+    # Readers see an event when it is published; a draft is unpublished, and so is an event in
+    # the trash, which also has deleted_at (its URL answers 410).
     published: Mapped[bool] = mapped_column(Boolean, default=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     type: Mapped[EventType] = relationship()
     actor_links: Mapped[list["EventActor"]] = relationship(
@@ -354,3 +363,52 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Revision(Base):
+    """One saved change to an event or an actor: who, when, what it became, and what changed.
+
+    `snapshot` is the whole record after the change, in the shape the edit forms and the write
+    API take, so restoring a version is saving its snapshot again. `changes` lists the fields
+    that differ from the version before, each with before and after. A public revision is one
+    readers see in the event's corrections log: a correction, or a change of status.
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        CheckConstraint("entity IN ('event', 'actor')", name="entity"),
+        UniqueConstraint("entity", "entity_id", "version"),
+        Index("ix_revisions_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(10))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot: Mapped[dict[str, object]] = mapped_column(JSON)
+    changes: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+    user: Mapped[User | None] = relationship()
+
+
+class ApiToken(Base):
+    """A newsroom tool's key to the write API, acting as its user; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -2,7 +2,7 @@
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -11,16 +11,20 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import Progress, TaskID
 from rich.table import Table
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
-from app import accounts
+from app import accounts, tokens
 from app.config import get_settings
 from app.db import DatabaseError, check_connection, make_engine, migrate, write_session
+from app.exporting import export_chunks, export_counts, snapshot
 from app.generate import generate
+from app.import_formats import ImportFormat, ImportOptions, ImportProblems, OptionError
+from app.importing import import_file
 from app.loading import SAMPLE, LoadError, LoadReport, load_file
-from app.models import AccountRole
+from app.models import AccountRole, ActorKind, Role, Status, Verification
 from app.queries import has_events
 
 cli = typer.Typer(
@@ -204,6 +208,152 @@ def user_enable(email: Annotated[str, typer.Argument(help="The user's email addr
     out.print(f"Enabled {user.email}.", highlight=False)
 
 
+# Import and export
+
+LARGE_IMPORT = 200  # records: smaller files are done before a progress bar could be read
+
+
+@cli.command("export")
+def export_command(
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="Where to write it, or - for standard output.")
+    ],
+) -> None:
+    """Write the whole database as Brink JSON: sources, actors and every event (drafts and the
+    trash included), with their ids. Revision history is not included."""
+    settings = get_settings()
+    with _database() as engine, snapshot(engine) as session:
+        _require_schema(engine)
+        chunks = export_chunks(session, settings.zone, settings.timezone)
+        if file == "-":
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            return
+        counts = export_counts(session)
+        path = Path(file)
+        partial = path.with_name(path.name + ".partial")  # never a half-written FILE
+        try:
+            with partial.open("w", encoding="utf-8") as handle:
+                handle.writelines(chunks)
+            partial.replace(path)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise _fail(f"cannot write {file}: {error.strerror or error}") from error
+    said = [f"{n} {kind if n != 1 else kind[:-1]}" for kind, n in counts.items()]
+    out.print(
+        f"Exported {said[0]}, {said[1]} and {said[2]} to {file}.", highlight=False, soft_wrap=True
+    )
+
+
+@cli.command("import")
+def import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A Brink JSON export, a Brink CSV (the columns of /events.csv), or a TimelineJS "
+            "spreadsheet (saved as CSV) or JSON file.",
+        ),
+    ],
+    file_format: Annotated[
+        ImportFormat,
+        typer.Option("--format", help="The file's format; auto tells it by name and content."),
+    ] = ImportFormat.AUTO,
+    event_type: Annotated[
+        str,
+        typer.Option(
+            "--type", help="The type of new events whose file gives none (TimelineJS, blank cells)."
+        ),
+    ] = "statement",
+    status: Annotated[Status, typer.Option(help="The status of such new events.")] = (
+        Status.OCCURRED
+    ),
+    verification: Annotated[
+        Verification,
+        typer.Option(help="Their verification: claimed, as this desk has not checked them yet."),
+    ] = Verification.CLAIMED,
+    actor_kind: Annotated[
+        ActorKind,
+        typer.Option(help="The kind of an actor made for a TimelineJS group Brink does not know."),
+    ] = ActorKind.ORGANISATION,
+    role: Annotated[
+        Role, typer.Option(help="The role of a group's actor, or of a CSV actor given none.")
+    ] = Role.PARTICIPANT,
+    actor: Annotated[
+        str | None,
+        typer.Option(help="The actor of TimelineJS rows without a group (name, alias or slug)."),
+    ] = None,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish/--draft",
+            help="Publish new events at once, or keep them as drafts to review (the default). A "
+            "Brink JSON file says for itself.",
+        ),
+    ] = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="The time zone of TimelineJS clock times (default: the crisis's)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")
+    ] = False,
+) -> None:
+    """Import events from a file: checked whole first, then written in one transaction, or not at
+    all. Records are matched, so importing the same file again changes nothing."""
+    settings = get_settings()
+    try:
+        options = ImportOptions(
+            format=file_format, type=event_type, status=status, verification=verification,
+            actor_kind=actor_kind, role=role, actor=actor, publish=publish, timezone=timezone,
+        )  # fmt: skip
+        content = file.read_bytes()
+    except OptionError as error:
+        raise _fail(f"--{error.option}: {error}") from error
+    except OSError as error:
+        raise _fail(f"cannot read {file}: {error.strerror or error}") from error
+    with _database() as engine:
+        _require_schema(engine)
+        try:
+            verb = "Checking" if dry_run else "Importing"
+            with _import_progress(f"{verb} {file.name}") as progress:
+                report = import_file(
+                    engine, str(file), content, settings.zone, options, dry_run=dry_run,
+                    progress=progress,
+                )  # fmt: skip
+        except OptionError as error:
+            raise _fail(f"--{error.option.replace('_', '-')}: {error}") from error
+        except ImportProblems as error:
+            for problem in error.problems:
+                err.print(problem, highlight=False, markup=False, soft_wrap=True)
+            count = len(error.problems)
+            raise _fail(f"nothing was imported: {count} problem(s) in {file}") from error
+    if dry_run:
+        message = f"Checked {file}: it would have {report.summary()}. Nothing was written."
+    else:
+        message = f"Imported {file}: {report.summary()}."
+    out.print(message, highlight=False, markup=False, soft_wrap=True)
+
+
+@contextmanager
+def _import_progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on standard error, for a terminal and a file of some size; else nothing."""
+    if not err.is_terminal:
+        yield None
+        return
+    with Progress(*Progress.get_default_columns(), console=err, transient=True) as bar:
+        task: list[TaskID] = []
+
+        def advance(done: int, total: int) -> None:
+            if total < LARGE_IMPORT:
+                return
+            if not task:
+                task.append(bar.add_task(label, total=total))
+            bar.update(task[0], completed=done)
+
+        yield advance
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -234,3 +384,63 @@ def main() -> None:
         err.print(f"[bold red]error:[/] bad setting: {problems}", highlight=False)
         raise SystemExit(1) from error
     cli()
+
+
+# API tokens
+
+token_cli = typer.Typer(
+    help="API tokens: newsroom tools' keys to the write API.", no_args_is_help=True
+)
+cli.add_typer(token_cli, name="token")
+
+
+@token_cli.command("create")
+def token_create(
+    email: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What will use it, to tell tokens apart.")],
+) -> None:
+    """Make a token and print it, this once: only its SHA-256 is stored."""
+    with _accounts() as session:
+        user = accounts.get_user_or_error(session, email)
+        token, plaintext = tokens.create(session, user, name)
+    err.print(
+        f"Made token {token.id} “{token.name}” for {user.email}. Copy it now: it is not shown "
+        "again.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    print(plaintext)  # alone on stdout, for scripts: TOKEN=$(brink token create …)
+
+
+@token_cli.command("list")
+def token_list(
+    email: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
+) -> None:
+    """List tokens (never their secrets): whose, when made and last used, whether revoked."""
+    with _accounts() as session:
+        user_id = accounts.get_user_or_error(session, email).id if email else None
+        rows = tokens.list_tokens(session, user_id)
+    if not rows:
+        out.print("No tokens yet: make one with 'brink token create EMAIL --name NAME'.")
+        return
+    table = Table("ID", "User", "Name", "Created", "Last used", "State", box=None, pad_edge=False)
+    for token in rows:
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+        created = f"{token.created_at:%Y-%m-%d}"
+        table.add_row(str(token.id), token.user.email, token.name, created, used, state)
+    out.print(table, highlight=False)
+
+
+@token_cli.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's ID (brink token list).")],
+) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    with _accounts() as session:
+        token = tokens.get(session, token_id) if 0 < token_id < 2**31 else None
+        if token is None:
+            raise accounts.AccountError(f"No token {token_id}.")
+        revoked = tokens.revoke(token)
+    done = "Revoked" if revoked else "Already revoked:"
+    out.print(f"{done} token {token.id} “{token.name}” of {token.user.email}.", highlight=False)

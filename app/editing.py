@@ -324,7 +324,9 @@ def _resolve_event(
     relations: set[tuple[int, str]] = set()
     for index, relation in enumerate(data.relations):
         other = session.get(Event, relation.event)
-        if other is None or (other.deleted_at is not None):
+        # A trashed event may still be related to: readers see only published neighbours, and
+        # the link comes back with it when it is restored.
+        if other is None:
             errors[f"relations.{index}.event"] = f"There is no event {relation.event}."
         elif relation.event == event_id:
             errors[f"relations.{index}.event"] = "An event cannot relate to itself."
@@ -418,11 +420,13 @@ def create_event(
     publish: bool,
     note: str = "",
     action: str = "create",
+    id: int | None = None,
 ) -> Event:
-    """A new event, published now or kept as a draft, with its first revision."""
+    """A new event, published now or kept as a draft, with its first revision. `id` is for
+    imports that keep a file's ids (on PostgreSQL the caller then moves the id sequence on)."""
     resolved = _resolve_event(session, data, crisis_zone, None)
     now = utcnow()
-    event = Event(published=publish, published_at=now if publish else None, version=1)
+    event = Event(id=id, published=publish, published_at=now if publish else None, version=1)
     event.actor_links, event.citations, event.relations_out = [], [], []
     _write_event(event, resolved)
     session.add(event)
@@ -453,6 +457,7 @@ def update_event(
     before = event_input(event, crisis_zone)
     resolved = _resolve_event(session, data, crisis_zone, event.id)
     _write_event(event, resolved)
+    session.flush()  # new links get their ids, which event_input reads
     if event_input(event, crisis_zone) == before:
         return False  # the same values (actors named by slug instead of id, say): no revision
     event.version += 1
@@ -592,14 +597,27 @@ def _write_actor(actor: Actor, data: ActorInput, resolved: dict[str, Any]) -> No
     actor.description = data.description.strip()
     actor.parent = resolved["parent"]
     if actor.alias_names != resolved["aliases"]:
-        actor.aliases = [ActorAlias(name=n, position=i) for i, n in enumerate(resolved["aliases"])]
+        # Keep the rows of aliases that stay: a new row with the same name would be inserted
+        # before the old one is deleted, against the unique (actor, name).
+        by_name = {alias.name: alias for alias in actor.aliases}
+        aliases = []
+        for position, name in enumerate(resolved["aliases"]):
+            alias = by_name.get(name) or ActorAlias(name=name)
+            alias.position = position
+            aliases.append(alias)
+        actor.aliases = aliases
 
 
 def create_actor(
-    session: Session, data: ActorInput, user_id: int | None, note: str = "", action: str = "create"
+    session: Session,
+    data: ActorInput,
+    user_id: int | None,
+    note: str = "",
+    action: str = "create",
+    id: int | None = None,
 ) -> Actor:
     resolved = _resolve_actor(session, data, None)
-    actor = Actor(version=1)
+    actor = Actor(id=id, version=1)
     actor.aliases = []
     _write_actor(actor, data, resolved)
     session.add(actor)
@@ -691,8 +709,8 @@ def delete_actor(session: Session, actor: Actor) -> None:
 # Sources (no revisions: a source is a reference, and its events' revisions name it by id)
 
 
-def create_source(session: Session, data: SourceInput) -> Source:
-    source = Source(version=1)
+def create_source(session: Session, data: SourceInput, id: int | None = None) -> Source:
+    source = Source(id=id, version=1)
     _write_source(source, data)
     session.add(source)
     session.flush()
@@ -926,35 +944,79 @@ FIELD_LABELS = {
 }
 
 
+# A date is three fields (the day or time, its precision, whether approximate) and reads as one.
+DATE_PARTS = {
+    "start": "start",
+    "precision": "start",
+    "approximate": "start",
+    "end": "end",
+    "end_precision": "end",
+    "end_approximate": "end",
+}
+_WHOLE_TEXT = ("summary", "actors", "sources", "relations", "aliases", "description")
+
+
 def describe_change(
-    change: dict[str, Any], snapshot: dict[str, Any], zone: ZoneInfo, verb: str = "changed"
+    change: dict[str, Any],
+    snapshot: dict[str, Any],
+    zone: ZoneInfo,
+    verb: str = "changed",
+    before: dict[str, Any] | None = None,
 ) -> str:
-    """One change in words: 'date corrected from 11 Feb 2022 to 12 Feb 2022'."""
+    """One change in words: 'date corrected from late January 2022 to 11 Feb 2022'.
+
+    `snapshot` is the record after the change and `before` the record before it (by default,
+    `snapshot` with this change undone): each side of a date reads at its own precision, so a
+    change of precision alone is a change of date.
+    """
     field = str(change["field"])
     label = FIELD_LABELS.get(field, field)
-    before, after = change["before"], change["after"]
-    if field in ("start", "end"):
-        precision_key = "precision" if field == "start" else "end_precision"
-        precision = snapshot.get(precision_key) or snapshot.get("precision")
-        before, after = _when(before, precision, zone), _when(after, precision, zone)
-    if field in ("summary", "actors", "sources", "relations", "aliases", "description"):
+    old, new = change["before"], change["after"]
+    part = DATE_PARTS.get(field)
+    if part is not None:
+        before = before if before is not None else {**snapshot, field: old}
+        label = FIELD_LABELS[part]
+        old, new = snapshot_point(before, part, zone), snapshot_point(snapshot, part, zone)
+    elif field in _WHOLE_TEXT:
         return f"{label} {verb}"
-    if before in (None, ""):
-        return f"{label} set to {after}"
-    if after in (None, ""):
-        return f"{label} removed (was {before})"
-    return f"{label} {verb} from {before} to {after}"
+    else:
+        old, new = _plain(old), _plain(new)
+    if old in (None, ""):
+        return f"{label} set to {new}"
+    if new in (None, ""):
+        return f"{label} removed (was {old})"
+    if old == new:
+        return f"{label} {verb}"
+    return f"{label} {verb} from {old} to {new}"
 
 
-def _when(value: Any, precision: str | None, zone: ZoneInfo) -> str | None:
+def _plain(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return None if value is None else str(value)
+
+
+def snapshot_point(snapshot: dict[str, Any], part: str, zone: ZoneInfo) -> str | None:
+    """The start or end of an event snapshot as readers see dates: 'late January 2022'.
+
+    Times are written in the place's zone (or the crisis's) and shown in the crisis's."""
+    prefix = "" if part == "start" else "end_"
+    value = snapshot.get(part)
     if not value:
         return None
     text = str(value)
-    moment = datetime.fromisoformat(text)
-    if "T" not in text:
-        precision = precision if precision not in ("minute", "hour") else "day"
-        return format_point(instant(moment.date(), zone), precision or "day", False, zone)
-    return format_point(instant(moment, zone), precision or "minute", False, zone)
+    precision = snapshot.get(f"{prefix}precision") or snapshot.get("precision")
+    approximate = bool(snapshot.get(f"{prefix}approximate"))
+    try:
+        moment = datetime.fromisoformat(text)
+        clock_zone = ZoneInfo(snapshot["timezone"]) if snapshot.get("timezone") else zone
+    except (ValueError, ZoneInfoNotFoundError):
+        return text
+    if "T" in text:
+        return format_point(instant(moment, clock_zone), precision or "minute", approximate, zone)
+    if precision in (None, "minute", "hour"):
+        precision = "day"
+    return format_point(instant(moment.date(), zone), precision, approximate, zone)
 
 
 def user_email(session: Session, user_id: int | None) -> str | None:

@@ -3,14 +3,29 @@
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.routes import actors, auth, data, embed, events, previews, timeline, users
+from app.routes import (
+    actors,
+    api,
+    auth,
+    data,
+    desk,
+    desk_actors,
+    embed,
+    events,
+    history,
+    imports,
+    previews,
+    timeline,
+    tokens,
+    users,
+)
 from app.templating import ROOT, render
 
 
@@ -85,12 +100,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(previews.router)
     app.include_router(auth.router)
     app.include_router(users.router)
+    app.include_router(desk.router)
+    app.include_router(history.router)
+    app.include_router(desk_actors.router)
+    app.include_router(tokens.router)
+    app.include_router(imports.router)
+    app.include_router(api.router)  # documented at /openapi.json by data.openapi_json
     app.add_exception_handler(auth.LoginRequired, auth.login_redirect)  # type: ignore[arg-type]
     app.add_middleware(FramingRules)
     app.add_middleware(HeadAsGet)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error_page(request: Request, error: StarletteHTTPException) -> HTMLResponse:
+    async def http_error_page(request: Request, error: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):  # tools get JSON, even for unknown paths
+            return api.http_error(error)
         titles = {
             401: "Sign in first",
             403: "Not allowed",

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import search
-from app.dates import instant
+from app.dates import instant, short_date
 from app.filters import Cursor, EventFilters
 from app.models import (
     Actor,
@@ -508,11 +508,27 @@ def neighbours(session: Session, event: Event) -> tuple[Event | None, Event | No
     return session.scalars(before.limit(1)).first(), session.scalars(after.limit(1)).first()
 
 
-def get_event_or_404(session: Session, event_id: int) -> Event:
-    """A published event with its actors, sources and related events, or a 404."""
+UTC_ZONE = ZoneInfo("UTC")
+
+
+class EventGone(HTTPException):
+    """An event in the trash: its URL answers 410 Gone, saying when it was removed."""
+
+    def __init__(self, event: Event, zone: ZoneInfo) -> None:
+        removed = event.deleted_at or event.updated_at
+        day = short_date(removed.astimezone(zone).date())
+        super().__init__(410, f"This event was removed from the timeline on {day}.")
+        self.event_id = event.id
+
+
+def get_event_or_404(
+    session: Session, event_id: int, *, drafts: bool = False, zone: ZoneInfo = UTC_ZONE
+) -> Event:
+    """A published event (or, with `drafts`, for editors, an unpublished one) with its actors,
+    sources and related events; a 404, or EventGone (410) for an event in the trash."""
     query = (
         select(Event)
-        .where(Event.id == event_id, Event.published.is_(True))
+        .where(Event.id == event_id)
         .options(
             joinedload(Event.type),
             selectinload(Event.actor_links).joinedload(EventActor.actor),
@@ -522,7 +538,9 @@ def get_event_or_404(session: Session, event_id: int) -> Event:
         )
     )
     event = session.scalars(query).first()
-    if event is None:
+    if event is not None and event.deleted_at is not None:
+        raise EventGone(event, zone)
+    if event is None or not (event.published or drafts):
         raise HTTPException(status_code=404, detail=f"There is no event {event_id}.")
     return event
 

@@ -1,5 +1,6 @@
 """Signing in and out, who is signed in, and the CSRF check on every state-changing request."""
 
+import io
 import secrets
 from typing import Annotated
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -7,6 +8,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 
 from app import accounts
 from app.accounts import Account
@@ -19,6 +21,7 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 MAX_FORM_BYTES = 64 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a form with a file: /admin/import
 
 router = APIRouter()
 
@@ -34,13 +37,17 @@ def login_redirect(_request: Request, error: LoginRequired) -> Response:
     return RedirectResponse(f"/login?next={quote(error.next_path, safe='/')}", status_code=303)
 
 
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def form_fields(request: Request) -> dict[str, str]:
-    """An urlencoded form body (Brink's forms have no files), read once and cached."""
+    """A form's text fields (urlencoded, or multipart with a file), read once and cached."""
     cached: dict[str, str] | None = getattr(request.state, "form_fields", None)
     if cached is not None:
         return cached
     fields: dict[str, str] = {}
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = _content_type(request)
     if content_type == "application/x-www-form-urlencoded":
         length = request.headers.get("content-length", "0")
         if not length.isdigit() or int(length) > MAX_FORM_BYTES:
@@ -49,11 +56,46 @@ async def form_fields(request: Request) -> dict[str, str]:
         if len(body) > MAX_FORM_BYTES:
             raise HTTPException(413, "The form is too large.")
         fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    elif content_type == "multipart/form-data":
+        form = await upload_form(request)
+        fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
     request.state.form_fields = fields
     return fields
 
 
+async def upload_form(request: Request) -> FormData:
+    """A multipart form with at most one file, its size checked before any of it is read."""
+    cached: FormData | None = getattr(request.state, "upload_form", None)
+    if cached is not None:
+        return cached
+    if _content_type(request) != "multipart/form-data":
+        return FormData()
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(411, "Send the upload with its length (Content-Length).")
+    if int(length) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"The upload is too large: at most {MAX_UPLOAD_BYTES >> 20} MB.")
+    # Starlette answers 400 for a malformed body, too many parts, or a text field over the limit.
+    parsed = await request.form(max_files=1, max_fields=50, max_part_size=MAX_FORM_BYTES)
+    # The file, in memory (it is small enough): its spooled temporary file is closed now, whether
+    # or not a route reads it (a request refused for its CSRF token never does).
+    items: list[tuple[str, str | UploadFile]] = []
+    for name, value in parsed.multi_items():
+        if isinstance(value, UploadFile):
+            content = await value.read()
+            await value.close()
+            value = UploadFile(
+                io.BytesIO(content), size=len(content), filename=value.filename,
+                headers=value.headers,
+            )  # fmt: skip
+        items.append((name, value))
+    form = FormData(items)
+    request.state.upload_form = form
+    return form
+
+
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
+UploadForm = Annotated[FormData, Depends(upload_form)]
 
 
 def _tokens_match(expected: str | None, given: str | None) -> bool:
@@ -78,6 +120,11 @@ async def load_account(request: Request) -> None:
     """Run for every route: find the signed-in account (only when a session cookie is sent, so
     readers cost no query), and refuse a state-changing request from another site or without
     its CSRF token."""
+    if request.url.path.startswith("/api/"):
+        # The write API is authorised by its bearer token alone (app/routes/api.py): a cookie
+        # carries no authority there, so there is nothing to forge and nothing to check.
+        request.state.account = None
+        return
     if request.method not in SAFE_METHODS and _from_another_site(request):
         raise HTTPException(403, "This request came from another site and was refused.")
     token = request.cookies.get(SESSION_COOKIE)

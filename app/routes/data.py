@@ -6,6 +6,7 @@ Strict where the pages are lenient: a parameter the timeline would leave out wit
 for. Readable from any origin (CORS), since they are public data.
 """
 
+import json
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import queries, serialize
 from app.db import SessionDep
 from app.filters import EventFilters
+from app.routes import api
 from app.serialize import Site
 from app.templating import absolute_url
 
@@ -193,7 +195,10 @@ def events_csv(request: Request, session: SessionDep, filters: FiltersDep) -> CS
     "/events/{event_id:int}.json",
     response_model=serialize.Event,
     summary="One event",
-    responses=NOT_FOUND,
+    responses={
+        **NOT_FOUND,
+        410: {"model": serialize.Error, "description": "Removed from the timeline."},
+    },
 )
 def event_json(
     request: Request,
@@ -203,7 +208,9 @@ def event_json(
     """One event in full: actors with roles, sources with quotes, related events both ways."""
     if event_id > MAX_ID:
         raise DataError(404, f"There is no event {event_id}.")
-    event = queries.get_event_or_404(session, event_id)
+    # A draft is 404 here as everywhere public; an event in the trash is 410 Gone.
+    zone = request.app.state.settings.zone
+    event = queries.get_event_or_404(session, event_id, zone=zone)
     return serialize.full_event(_site(request), event)
 
 
@@ -260,21 +267,31 @@ def actor_json(
 
 @router.get("/openapi.json", include_in_schema=False)
 def openapi_json(request: Request) -> JSONResponse:
-    """The OpenAPI description of the data routes (and only of them)."""
+    """The OpenAPI description of the data routes and of the write API (/api), nothing else."""
     state = request.app.state
     if getattr(state, "data_openapi", None) is None:
         schema = get_openapi(
             title=f"{state.settings.site_title} data",
             version=request.app.version,
-            description="Every view of the timeline as data: the same parameters as `/`.",
-            routes=router.routes,
+            description="Every view of the timeline as data: the same parameters as `/`. "
+            "And the write API for newsroom tools, under `/api`, with an API token "
+            "(`Authorization: Bearer …`; editors make them at `/account/tokens`).",
+            routes=[*router.routes, *api.router.routes],
         )
-        # Invalid parameters answer 400 with notices (DataRoute), never FastAPI's 422.
-        for operations in schema["paths"].values():
+        # Invalid parameters answer 400 with notices (DataRoute), never FastAPI's 422; the write
+        # API documents its own 422 (field errors), and the bodies it reads itself.
+        for path, operations in schema["paths"].items():
             for operation in operations.values():
-                operation["responses"].pop("422", None)
+                if not path.startswith("/api/"):
+                    operation["responses"].pop("422", None)
+                    operation["tags"] = ["Data"]
+                elif "HTTPValidationError" in json.dumps(operation["responses"].get("422")):
+                    operation["responses"].pop("422")
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
-            schema.get("components", {}).get("schemas", {}).pop(name, None)
+            schemas.pop(name, None)
+        for name, definition in api.request_schemas().items():
+            schemas.setdefault(name, definition)
         state.data_openapi = schema
     return JSONResponse(state.data_openapi)
 

@@ -22,13 +22,14 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app import search
+from app import accounts, search
 from app.config import Settings
 from app.db import make_engine, migrate, write_session
 from app.generate import generate
 from app.loading import SAMPLE, load_file, slugify
 from app.main import create_app
 from app.models import Actor, Citation, Event, EventActor, Source
+from tests.accounts import ADMIN, EDITOR, PASSWORD
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
@@ -428,3 +429,11 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
         return path
 
     return save
+
+
+@pytest.fixture
+def users(engine: Engine) -> None:
+    """An administrator (ADMIN) and an editor (EDITOR), both with PASSWORD (tests/accounts.py)."""
+    with write_session(engine) as session:
+        accounts.add_user(session, ADMIN, "admin", PASSWORD)
+        accounts.add_user(session, EDITOR, "editor", PASSWORD)

@@ -16,11 +16,8 @@ from app.config import get_settings
 from app.db import write_session
 from app.main import create_app
 from app.models import LoginFailure, LoginSession, User, utcnow
+from tests.accounts import ADMIN, EDITOR, PASSWORD
 from tests.html import soup, text_of
-
-PASSWORD = "correct horse battery"
-ADMIN = "admin@example.org"
-EDITOR = "editor@example.org"
 
 
 @pytest.fixture
@@ -36,14 +33,6 @@ def run(monkeypatch):
             get_settings.cache_clear()
 
     return invoke
-
-
-@pytest.fixture
-def users(engine):
-    """An administrator and an editor, both with PASSWORD."""
-    with write_session(engine) as session:
-        accounts.add_user(session, ADMIN, "admin", PASSWORD)
-        accounts.add_user(session, EDITOR, "editor", PASSWORD)
 
 
 def login_token(client: TestClient, path: str = "/login") -> str:

@@ -8,11 +8,8 @@ from sqlalchemy.orm import Session
 from app import accounts, editing, tokens
 from app.db import write_session
 from app.models import Actor, Event, Source, User, utcnow
-from tests.html import event_titles, soup
-
-PASSWORD = "correct horse battery"
-ADMIN = "admin@example.org"
-EDITOR = "editor@example.org"
+from tests.accounts import ADMIN, EDITOR, log_in
+from tests.html import event_titles
 
 NEW_EVENT = {
     "title": "Macron telephones Putin again",
@@ -24,13 +21,6 @@ NEW_EVENT = {
         {"actor": "vladimir-putin", "role": "counterpart"},
     ],
 }
-
-
-@pytest.fixture
-def users(engine):
-    with write_session(engine) as session:
-        accounts.add_user(session, ADMIN, "admin", PASSWORD)
-        accounts.add_user(session, EDITOR, "editor", PASSWORD)
 
 
 def make_token(engine, email: str = EDITOR, name: str = "Wire desk") -> str:
@@ -60,17 +50,6 @@ def create(api, event=None, **body):
     response = api("POST", "/api/events", json={"event": event or NEW_EVENT, **body})
     assert response.status_code == 201, response.text
     return response
-
-
-def log_in(client, email: str = EDITOR) -> str:
-    """Sign in through the form; the page's CSRF token."""
-    field = soup(client.get("/login").text).select_one("input[name=csrf_token]")
-    assert field is not None
-    form = {"email": email, "password": PASSWORD, "csrf_token": field["value"], "next": "/"}
-    assert client.post("/login", data=form).status_code == 303
-    field = soup(client.get("/").text).select_one(".logout-form input[name=csrf_token]")
-    assert field is not None
-    return str(field["value"])
 
 
 # Who may use it

@@ -6,22 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app import accounts, editing
+from app import editing
 from app.db import write_session
 from app.editing import ActorInput
 from app.models import Actor, Source, User
+from tests.accounts import ADMIN, EDITOR, PASSWORD
 from tests.html import event_titles, soup, text_of
-
-PASSWORD = "correct horse battery"
-ADMIN = "admin@example.org"
-EDITOR = "editor@example.org"
-
-
-@pytest.fixture
-def users(engine):
-    with write_session(engine) as session:
-        accounts.add_user(session, ADMIN, "admin", PASSWORD)
-        accounts.add_user(session, EDITOR, "editor", PASSWORD)
 
 
 @pytest.fixture

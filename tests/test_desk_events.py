@@ -9,28 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import accounts, editing
-from app.db import write_session
+from app import editing
 from app.models import Actor, Event, Source
+from tests.accounts import ADMIN, EDITOR, log_in
 from tests.html import event_titles, soup, text_of
-
-PASSWORD = "correct horse battery"
-ADMIN = "admin@example.org"
-EDITOR = "editor@example.org"
-
-
-@pytest.fixture
-def users(engine):
-    with write_session(engine) as session:
-        accounts.add_user(session, ADMIN, "admin", PASSWORD)
-        accounts.add_user(session, EDITOR, "editor", PASSWORD)
-
-
-def log_in(client: TestClient, email: str = EDITOR) -> None:
-    token = soup(client.get("/login").text).select_one("input[name=csrf_token]")
-    assert token is not None
-    form = {"email": email, "password": PASSWORD, "csrf_token": token["value"], "next": "/"}
-    assert client.post("/login", data=form).status_code == 303
 
 
 @pytest.fixture

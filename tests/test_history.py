@@ -6,30 +6,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app import accounts, editing
+from app import editing
 from app.db import write_session
 from app.editing import EventInput
 from app.models import Actor, Event, User
+from tests.accounts import ADMIN, EDITOR, log_in
 from tests.html import soup, text_of
 
-PASSWORD = "correct horse battery"
-ADMIN = "admin@example.org"
-EDITOR = "editor@example.org"
 CALL = "Biden and Putin speak by phone"  # a sample event on 12 Feb 2022, day precision
-
-
-@pytest.fixture
-def users(engine):
-    with write_session(engine) as session:
-        accounts.add_user(session, ADMIN, "admin", PASSWORD)
-        accounts.add_user(session, EDITOR, "editor", PASSWORD)
-
-
-def log_in(client: TestClient, email: str = EDITOR) -> None:
-    page = client.get("/login")
-    token = soup(page.text).select_one("input[name=csrf_token]")["value"]
-    form = {"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"}
-    assert client.post("/login", data=form).status_code == 303
 
 
 def csrf(client: TestClient) -> str:

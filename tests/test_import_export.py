@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from app import accounts, timelinejs
+from app import timelinejs
 from app.cli import cli
 from app.config import get_settings
 from app.db import make_engine, write_session
@@ -32,13 +32,11 @@ from app.editing import (
 )
 from app.models import Actor, Event, Revision, Source
 from tests import conftest
+from tests.accounts import ADMIN, EDITOR, log_in
 from tests.html import event_titles, soup, text_of
 
 DATA = Path(__file__).resolve().parent / "data"
 ZONE = ZoneInfo("Europe/Kyiv")
-PASSWORD = "correct horse battery"
-ADMIN = "admin@example.org"
-EDITOR = "editor@example.org"
 
 
 @pytest.fixture
@@ -584,20 +582,6 @@ def test_import_help_says_the_defaults(run, database_url):
 
 
 # The upload page
-
-
-@pytest.fixture
-def users(engine):
-    with write_session(engine) as session:
-        accounts.add_user(session, ADMIN, "admin", PASSWORD)
-        accounts.add_user(session, EDITOR, "editor", PASSWORD)
-
-
-def log_in(client: TestClient, email: str) -> None:
-    page = client.get("/login")
-    token = soup(page.text).select_one("input[name=csrf_token]")["value"]
-    form = {"email": email, "password": PASSWORD, "csrf_token": token, "next": "/"}
-    assert client.post("/login", data=form).status_code == 303
 
 
 def page_token(client: TestClient) -> str:

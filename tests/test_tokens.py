@@ -14,18 +14,8 @@ from app.cli import cli
 from app.config import get_settings
 from app.db import write_session
 from app.models import ApiToken
+from tests.accounts import ADMIN, EDITOR, PASSWORD, log_in
 from tests.html import soup, text_of
-
-PASSWORD = "correct horse battery"
-ADMIN = "admin@example.org"
-EDITOR = "editor@example.org"
-
-
-@pytest.fixture
-def users(engine):
-    with write_session(engine) as session:
-        accounts.add_user(session, ADMIN, "admin", PASSWORD)
-        accounts.add_user(session, EDITOR, "editor", PASSWORD)
 
 
 @pytest.fixture
@@ -41,17 +31,6 @@ def run(monkeypatch):
             get_settings.cache_clear()
 
     return invoke
-
-
-def log_in(client, email: str = EDITOR) -> str:
-    """Sign in through the form; the page's CSRF token."""
-    field = soup(client.get("/login").text).select_one("input[name=csrf_token]")
-    assert field is not None
-    form = {"email": email, "password": PASSWORD, "csrf_token": field["value"], "next": "/"}
-    assert client.post("/login", data=form).status_code == 303
-    field = soup(client.get("/").text).select_one(".logout-form input[name=csrf_token]")
-    assert field is not None
-    return str(field["value"])
 
 
 def make_token_in_page(client, csrf: str, name: str = "Wire desk importer"):

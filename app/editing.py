@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import search
+from app import live, search
 from app.dates import format_point, instant
 from app.models import (
     Actor,
@@ -853,6 +853,7 @@ def _record_event(
         snapshot=snapshot,
         changes=diff(previous, after),
     )
+    live.announce(session)  # open timelines hear of it at commit (PostgreSQL; SQLite polls)
     session.add(revision)
     session.flush()
     return revision

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,11 +26,17 @@ SLUG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MAX_VALUES = 20  # per repeatable parameter: more is never a reader's view, only a flood
 MAX_QUERY_LENGTH = 200
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# An ISO 8601 date or date and time, with or without a zone ("+" may arrive as a space).
+MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?)?"
+    r"(?:Z|[+\- ]\d{2}(?::?\d{2})?)?",
+    re.IGNORECASE,
+)
 TRUE_VALUES = ("1", "true", "on", "yes")
 # The canonical parameter order (a contract: shared links depend on it).
 PARAMETERS = (
     "actor", "only", "match", "type", "status", "verification", "q", "from", "to", "order",
-    "around", "cursor",
+    "since", "as_of", "around", "cursor",
 )  # fmt: skip
 
 
@@ -109,6 +115,42 @@ def _date(value: str, what: str, notices: list[str]) -> date | None:
     return None
 
 
+def _moment(value: str, name: str, fallback: str, notices: list[str]) -> datetime | None:
+    """An instant as ISO 8601: a date (its midnight), a date and time, with or without a zone.
+    Naive values are in the crisis's zone, which the view applies (`queries.View`)."""
+    value = value.strip()
+    if not value:
+        return None
+    if MOMENT.fullmatch(value):
+        # A "+02:00" typed into a URL arrives as " 02:00".
+        text = re.sub(r"(:\d{2}(?:\.\d+)?) (\d{2}(?::?\d{2})?)$", r"\1+\2", value)
+        try:
+            moment = datetime.fromisoformat(text.upper())
+        except ValueError:
+            moment = None
+        if moment is not None and 1000 < moment.year < 9999:
+            return moment
+    notices.append(
+        f"{value[:40]!r} is not a date or time (like 2022-02-13 or 2022-02-13T09:12); "
+        f"{name} was left out: {fallback}."
+    )
+    return None
+
+
+def moment_text(moment: datetime) -> str:
+    """An instant as the canonical query string writes it: a naive one as it was given (a day,
+    or a local time to the minute or finer), one with a zone in UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        suffix = "Z"
+    else:
+        suffix = ""
+        if moment.time() == datetime.min.time():
+            return moment.date().isoformat()
+    timespec = "minutes" if not (moment.second or moment.microsecond) else "auto"
+    return moment.isoformat(timespec=timespec) + suffix
+
+
 @dataclass(frozen=True)
 class EventFilters:
     actors: tuple[str, ...] = ()
@@ -121,6 +163,10 @@ class EventFilters:
     date_from: date | None = None
     date_to: date | None = None
     order: str = "newest"
+    # Only events published or publicly corrected after this instant ("since your last visit").
+    since: datetime | None = None
+    # The timeline as it stood at this instant: later events hidden, later edits undone.
+    as_of: datetime | None = None
     around: int | None = None
     cursor: Cursor | None = None
     # An actor's own page (/actors/<slug>): its actor is always chosen and not in the query
@@ -177,6 +223,9 @@ class EventFilters:
         if order == "relevance" and not q:
             order = "newest"  # nothing to rank by
 
+        since = _moment(params.get("since", ""), "since", "showing every event", notices)
+        as_of = _moment(params.get("as_of", ""), "as_of", "showing the timeline now", notices)
+
         around = None
         around_value = params.get("around", "").strip()
         if around_value:
@@ -206,6 +255,8 @@ class EventFilters:
             date_from=date_from,
             date_to=date_to,
             order=order,
+            since=since,
+            as_of=as_of,
             around=around,
             cursor=cursor,
             notices=tuple(notices),
@@ -243,6 +294,8 @@ class EventFilters:
             "from": [self.date_from.isoformat()] if self.date_from else [],
             "to": [self.date_to.isoformat()] if self.date_to else [],
             "order": [self.order] if self.order != "newest" else [],
+            "since": [moment_text(self.since)] if self.since else [],
+            "as_of": [moment_text(self.as_of)] if self.as_of else [],
             "around": [str(self.around)] if self.around is not None else [],
             "cursor": [self.cursor.encode()] if self.cursor else [],
         }

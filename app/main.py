@@ -8,12 +8,14 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.caching import Compression, HttpCaching
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.routes import (
     actors,
     api,
     auth,
+    changes,
     data,
     desk,
     desk_actors,
@@ -21,6 +23,7 @@ from app.routes import (
     events,
     history,
     imports,
+    live,
     previews,
     timeline,
     tokens,
@@ -95,7 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(data.pages)
     app.include_router(timeline.router)
     app.include_router(actors.router)
+    app.include_router(live.router)  # /events/stream: live updates
     app.include_router(events.router)
+    app.include_router(changes.router)  # /changes: what changed since a moment
     app.include_router(embed.router)
     app.include_router(previews.router)
     app.include_router(auth.router)
@@ -107,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(api.router)  # documented at /openapi.json by data.openapi_json
     app.add_exception_handler(auth.LoginRequired, auth.login_redirect)  # type: ignore[arg-type]
+    app.add_middleware(Compression)  # gzip; never the live stream
+    app.add_middleware(HttpCaching, settings=settings)  # ETags and 304s, before routing
     app.add_middleware(FramingRules)
     app.add_middleware(HeadAsGet)
 

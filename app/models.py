@@ -198,6 +198,7 @@ class Event(Base):
         CheckConstraint("importance BETWEEN 1 AND 3", name="importance"),
         CheckConstraint("end_at IS NULL OR end_at >= start_at", name="end_after_start"),
         Index("ix_events_published_start", "published", "start_at", "id"),
+        Index("ix_events_published_published_at", "published", "published_at", "id"),  # feeds
         Index("ix_events_type_published_start", "type_slug", "published", "start_at", "id"),
         Index("ix_events_end", "end_at"),
         # Ids are never reused, even after the newest row is removed.

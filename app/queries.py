@@ -5,9 +5,10 @@ page, the total, every facet and every data format select with those same condit
 why a facet count always equals the length of the list it leads to.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException
@@ -37,7 +38,12 @@ from app.models import (
     EventActor,
     EventRelation,
     EventType,
+    Revision,
+    Source,
 )
+
+if TYPE_CHECKING:
+    from app.as_of import Past
 
 PAGE_SIZE = 50
 AROUND_BEFORE = 10  # events shown above the one a reader was sent to
@@ -84,10 +90,22 @@ class View:
     all_types: Sequence[EventType]
     zone: ZoneInfo
     dialect: str
+    # The timeline as it stood at `as_of` (app/as_of.py), loaded once: what the queries below
+    # read instead of the events table.
+    past: "Past | None" = None
 
     @property
     def actor_ids(self) -> list[int]:
         return [actor.id for actor in self.actors]
+
+    @property
+    def as_of(self) -> datetime | None:
+        """`as_of` as an instant (a naive time is in the crisis's zone)."""
+        return instant(self.filters.as_of, self.zone) if self.filters.as_of else None
+
+    @property
+    def since(self) -> datetime | None:
+        return instant(self.filters.since, self.zone) if self.filters.since else None
 
     def with_notice(self, notice: str) -> "View":
         return replace(self, filters=self.filters.with_notice(notice))
@@ -116,7 +134,7 @@ def resolve_view(session: Session, filters: EventFilters, zone: ZoneInfo) -> Vie
         types=tuple(t.slug for t in all_types if t.slug in filters.types),
         notices=tuple(notices),
     )
-    return View(
+    view = View(
         filters=cleaned,
         actors=list(chosen.values()),
         types=[known_types[s] for s in cleaned.types],
@@ -124,6 +142,25 @@ def resolve_view(session: Session, filters: EventFilters, zone: ZoneInfo) -> Vie
         zone=zone,
         dialect=session.get_bind().dialect.name,
     )
+    return _in_time(session, view)
+
+
+def _in_time(session: Session, view: View) -> View:
+    """`since` and `as_of` checked against the clock; for `as_of`, the past it shows, loaded."""
+    filters = view.filters
+    now = datetime.now(UTC)
+    if view.as_of is not None and view.as_of > now:
+        notice = "as_of is in the future: this is the timeline now."
+        view = replace(view, filters=replace(filters, as_of=None).with_notice(notice))
+    end = view.as_of or now
+    if view.since is not None and view.since >= end:
+        notice = f"since is not before {'as_of' if view.as_of else 'now'}: showing every event."
+        view = replace(view, filters=replace(view.filters, since=None).with_notice(notice))
+    if view.as_of is None:
+        return view
+    from app.as_of import Past  # it builds on this module
+
+    return replace(view, past=Past(session, view, view.as_of))
 
 
 def _members(actor_ids: Sequence[int]) -> Select[tuple[int]]:
@@ -165,7 +202,17 @@ def conditions(view: View, skip: str | None = None) -> list[ColumnElement[bool]]
         where.append(or_(Event.start_at >= since, Event.end_at >= since))
     if filters.search:
         where.append(Event.id.in_(search.matching_ids(filters.search, view.dialect)))
+    since = view.since
+    if since is not None:
+        where.append(or_(Event.published_at > since, Event.id.in_(corrected_since(since))))
     return where
+
+
+def corrected_since(since: datetime) -> Select[tuple[int]]:
+    """Events with a public revision (a correction or a change of status) after `since`."""
+    return select(Revision.entity_id).where(
+        Revision.entity == "event", Revision.public.is_(True), Revision.created_at > since
+    )
 
 
 # The list
@@ -247,6 +294,8 @@ def _around_cursor(
 def events_page(session: Session, view: View, *, full: bool = False) -> tuple[View, Page]:
     """One page of a view, with everything a list shows loaded in a fixed number of queries
     (`full`: also each event's sources and related events, as the data formats give them)."""
+    if view.past is not None:
+        return view.past.page(view)
     key = _sort_key(view)
     cursor, around = view.filters.cursor, None
     if view.filters.around is not None:
@@ -279,6 +328,8 @@ def events_page(session: Session, view: View, *, full: bool = False) -> tuple[Vi
 
 
 def count_events(session: Session, view: View) -> int:
+    if view.past is not None:
+        return len(view.past.matching(view))
     return session.scalar(select(func.count()).select_from(Event).where(*conditions(view))) or 0
 
 
@@ -286,6 +337,9 @@ def event_batches(session: Session, view: View, size: int = 500) -> Iterator[Seq
     """Every event of a view (not a page: its cursor and `around` are ignored), in list order,
     with actors and sources, a batch at a time: an export never holds more than one batch."""
     view = replace(view, filters=replace(view.filters, cursor=None, around=None))
+    if view.past is not None:
+        yield from view.past.batches(view, size)
+        return
     key = _sort_key(view)
     query = select(Event, *key).where(*conditions(view)).options(*_LISTED, _WITH_SOURCES)
     cursor = None
@@ -301,6 +355,9 @@ def event_batches(session: Session, view: View, size: int = 500) -> Iterator[Seq
 
 def newest_events(session: Session, view: View, limit: int) -> Sequence[Event]:
     """The latest few events of a view, with their types: what its preview card lists."""
+    if view.past is not None:
+        newest = replace(view, filters=replace(view.filters, order="newest"))
+        return view.past.events_by_id([e.id for e in view.past.ordered(newest)[:limit]])
     query = (
         select(Event)
         .where(*conditions(view))
@@ -311,8 +368,42 @@ def newest_events(session: Session, view: View, limit: int) -> Sequence[Event]:
     return session.scalars(query).all()
 
 
+def newest_published(session: Session, view: View, limit: int) -> Sequence[Event]:
+    """The events of a view that appeared on the timeline last, latest first (a feed), with
+    what an entry shows. Publication order, whatever the view's `order`."""
+    query = (
+        select(Event)
+        .where(*conditions(view))
+        .order_by(Event.published_at.desc(), Event.id.desc())
+        .limit(limit)
+        .options(*_LISTED, selectinload(Event.citations))
+    )
+    return session.scalars(query).all()
+
+
+def public_revisions(session: Session, event_ids: Sequence[int]) -> dict[int, list[Revision]]:
+    """The public logs (corrections, changes of status) of several events, each oldest first:
+    one query for a whole feed, where `editing.corrections` reads one event's."""
+    query = (
+        select(Revision)
+        .where(Revision.entity == "event", Revision.entity_id.in_(event_ids), Revision.public)
+        .order_by(Revision.entity_id, Revision.version)
+    )
+    logs: dict[int, list[Revision]] = {}
+    for revision in session.scalars(query) if event_ids else ():
+        logs.setdefault(revision.entity_id, []).append(revision)
+    return logs
+
+
+def last_update(session: Session) -> datetime | None:
+    """When a published event last changed: what an empty feed says it was updated."""
+    return session.scalar(select(func.max(Event.updated_at)).where(Event.published.is_(True)))
+
+
 def type_totals(session: Session, view: View) -> dict[str, int]:
     """Events of a view by type (their sum is the view's count)."""
+    if view.past is not None:
+        return view.past.counts(view, "type_slug", None)
     query = select(Event.type_slug, func.count()).where(*conditions(view)).group_by(Event.type_slug)
     return {slug: count for slug, count in session.execute(query)}
 
@@ -323,6 +414,8 @@ def type_totals(session: Session, view: View) -> dict[str, int]:
 def _counts_by(
     session: Session, view: View, column: ColumnElement[str], skip: str
 ) -> dict[str, int]:
+    if view.past is not None:
+        return view.past.counts(view, column.key, skip)
     query = select(column, func.count()).where(*conditions(view, skip)).group_by(column)
     return {value: count for value, count in session.execute(query)}
 
@@ -377,6 +470,8 @@ def _actor_event_counts(view: View) -> Select:
 
 def actor_counts(session: Session, view: View) -> list[ActorCount]:
     """The chosen actors and the most active of each kind, with what each would give."""
+    if view.past is not None:
+        return view.past.actor_counts(view)
     counts = _actor_event_counts(view).subquery()
     rank = func.row_number().over(partition_by=Actor.kind, order_by=(counts.c.n.desc(), Actor.name))
     per_kind = func.count().over(partition_by=Actor.kind)
@@ -433,6 +528,15 @@ def find_actors(session: Session, view: View, text: str) -> list[ActorCount]:
         .order_by(starts.desc(), Actor.name)
         .limit(SUGGESTIONS)
     )
+    if view.past is not None:
+        then = view.past.actor_event_counts(view)
+        found = session.execute(
+            select(Actor, starts)
+            .where(Actor.id.in_(candidates))
+            .options(joinedload(Actor.parent), selectinload(Actor.aliases))
+        ).all()
+        found.sort(key=lambda row: (not row[1], -then.get(row[0].id, 0), row[0].name))
+        return [ActorCount(actor, then.get(actor.id, 0), 0) for actor, _ in found]
     counts = _actor_event_counts(view).subquery()
     query = (
         select(Actor, func.coalesce(counts.c.n, 0))
@@ -472,10 +576,12 @@ def find_actor_or_404(session: Session, slug: str) -> Actor:
     return actor
 
 
-def actor_view(session: Session, actor: Actor, zone: ZoneInfo) -> View:
-    """Every event of an actor and its members, whatever else its page filters."""
+def actor_view(session: Session, actor: Actor, zone: ZoneInfo, past: "Past | None" = None) -> View:
+    """Every event of an actor and its members, whatever else its page filters (as they stood
+    at a moment, with `past`)."""
     dialect = session.get_bind().dialect.name
-    return View(EventFilters(actors=(actor.slug,)), [actor], [], (), zone, dialect)
+    filters = EventFilters(actors=(actor.slug,), as_of=past.at if past else None)
+    return View(filters, [actor], [], (), zone, dialect, past)
 
 
 def actor_index(session: Session, view: View, text: str = "") -> list[ActorCount]:
@@ -574,9 +680,14 @@ class ActorProfile:
 
 
 def actor_profile(
-    session: Session, slug: str, zone: ZoneInfo, counterparts: int = 10
+    session: Session,
+    slug: str,
+    zone: ZoneInfo,
+    counterparts: int = 10,
+    past: "Past | None" = None,
 ) -> ActorProfile:
-    """An actor with its counts, first and last events and counterparts, or a 404."""
+    """An actor with its counts, first and last events and counterparts (as they stood at a
+    moment, with `past`), or a 404."""
     query = (
         select(Actor)
         .where(Actor.slug == slug)
@@ -585,8 +696,18 @@ def actor_profile(
     actor = session.scalars(query).first()
     if actor is None:
         raise HTTPException(status_code=404, detail=f"There is no actor {slug!r}.")
-    view = actor_view(session, actor, zone)
+    view = actor_view(session, actor, zone, past)
     own = replace(view, filters=replace(view.filters, only=True))
+    if past is not None:
+        first_event, last_event = past.first_and_last(view)
+        return ActorProfile(
+            actor=actor,
+            event_count=count_events(session, view),
+            own_event_count=count_events(session, own),
+            first_event=first_event,
+            last_event=last_event,
+            counterparts=past.counterparts(view, counterparts),
+        )
     first = select(Event).where(*conditions(view)).limit(1)
     return ActorProfile(
         actor=actor,
@@ -621,3 +742,45 @@ def actor_counterparts(session: Session, view: View, limit: int = 10) -> list[Ac
         .limit(limit)
     )
     return [ActorCount(actor, n, 0) for actor, n in session.execute(query)]
+
+
+# Live updates (app/live.py)
+
+
+def matching_ids(session: Session, view: View, ids: Iterable[int]) -> set[int]:
+    """Which of these events the view shows now: published, and selected by its filters."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(Event.id).where(Event.id.in_(ids), *conditions(view))))
+
+
+def listed_events(session: Session, ids: Sequence[int]) -> Sequence[Event]:
+    """These events with what a list's card shows."""
+    query = select(Event).where(Event.id.in_(ids)).options(*_LISTED, selectinload(Event.citations))
+    return session.scalars(query).unique().all()
+
+
+# HTTP caching (app/caching.py)
+
+
+def data_version(engine: Engine) -> tuple[tuple[int | None, ...], datetime | None]:
+    """What every public page is made of, in one statement of index look-ups (no scan at any
+    size): the newest event, actor, source and revision ids, and the newest time among them.
+    Every change made through app/editing.py writes a revision; new rows raise an id. Editing a
+    source and deleting an unused actor write no revision: they show at the next change."""
+    newest_event = select(func.max(Event.id)).scalar_subquery()
+    newest_actor = select(func.max(Actor.id)).scalar_subquery()
+    query = select(
+        newest_event,
+        newest_actor,
+        select(func.max(Source.id)).scalar_subquery(),
+        select(func.max(Revision.id)).scalar_subquery(),
+        select(Event.updated_at).where(Event.id == newest_event).scalar_subquery(),
+        select(Actor.updated_at).where(Actor.id == newest_actor).scalar_subquery(),
+        select(func.max(Revision.created_at)).scalar_subquery(),
+    )
+    with engine.connect() as connection:
+        row = tuple(connection.execute(query).one())
+    times = [time for time in row[4:] if time is not None]
+    return row[:4], max(times, default=None)

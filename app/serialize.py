@@ -316,6 +316,10 @@ class EventList(BaseModel):
     previous_cursor: str | None = Field(description="The `cursor` of the previous page.")
     events: list[Event] = Field(description="Up to 50 events, in the view's order.")
     facets: Facets = Field(description="The filter panel's counts for this view.")
+    as_of: datetime | None = Field(
+        default=None,
+        description="With `as_of`: the moment the view shows, as it stood then (UTC). Null: now.",
+    )
 
 
 EXAMPLE_ACTOR = {
@@ -589,6 +593,7 @@ def event_list(site: Site, view: View, page: Page, facets: Facets) -> EventList:
         previous_cursor=previous_cursor.encode() if previous_cursor else None,
         events=[full_event(site, e) for e in page.events],
         facets=facets,
+        as_of=view.as_of,
     )
 
 

@@ -105,6 +105,7 @@ def event_meta(
         json_ld=json_ld(data),
         alternates=(
             ("application/json", "This event as JSON", absolute(f"/events/{event.id}.json")),
+            *site_feeds(absolute, site_title),
         ),
     )
 
@@ -117,6 +118,16 @@ class ViewShare:
     embed_code: str
     json: str
     csv: str
+    atom: str
+    ics: str
+
+
+def site_feeds(absolute: Callable[[str], str], site_title: str) -> tuple[tuple[str, str, str], ...]:
+    """Autodiscovery of every event's feed and calendar, for pages that are not one view."""
+    return (
+        ("application/atom+xml", f"{site_title}: all events", absolute("/events.atom")),
+        ("text/calendar", f"{site_title}: all events (calendar)", absolute("/events.ics")),
+    )
 
 
 def _unpinned_query(filters: EventFilters) -> str:
@@ -132,6 +143,8 @@ def view_share(filters: EventFilters, heading: str, absolute: Callable[[str], st
         embed_code=embed_code(absolute(f"/embed{query}"), heading, 600),
         json=f"/events.json{query}",
         csv=f"/events.csv{query}",
+        atom=f"/events.atom{query}",
+        ics=f"/events.ics{query}",
     )
 
 
@@ -170,6 +183,8 @@ def view_meta(
         alternates=(
             ("application/json", "This view as JSON", absolute(f"/events.json{query}")),
             ("text/csv", "This view as CSV", absolute(f"/events.csv{query}")),
+            ("application/atom+xml", "This view as a feed", absolute(f"/events.atom{query}")),
+            ("text/calendar", "This view as a calendar", absolute(f"/events.ics{query}")),
         ),
     )
 
@@ -236,6 +251,16 @@ def actor_meta(
                 f"Events involving {actor.name} as CSV",
                 absolute(f"/events.csv?actor={actor.slug}"),
             ),
+            (
+                "application/atom+xml",
+                f"Events involving {actor.name}",
+                absolute(f"/events.atom?actor={actor.slug}"),
+            ),
+            (
+                "text/calendar",
+                f"Events involving {actor.name} (calendar)",
+                absolute(f"/events.ics?actor={actor.slug}"),
+            ),
         ),  # fmt: skip
     )
 
@@ -257,5 +282,8 @@ def actor_index_meta(
         json_ld=json_ld(data),
         image=absolute(view_preview_path(EventFilters())),
         image_alt=f"{site_title}: all events",
-        alternates=(("application/json", "Actors as JSON", absolute("/actors.json")),),
+        alternates=(
+            ("application/json", "Actors as JSON", absolute("/actors.json")),
+            *site_feeds(absolute, site_title),
+        ),
     )

@@ -65,3 +65,47 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("focusin", (event) => {
   if (event.target.classList && event.target.classList.contains("copyable")) event.target.select();
 });
+
+// Live updates (templates/_live.html): the stream sends an edited event's new card; it replaces
+// the card of that event if the page shows it, and is dropped otherwise.
+document.addEventListener("htmx:sseBeforeMessage", (message) => {
+  if (message.detail.type !== "updated") return;
+  message.preventDefault();
+  const card = document.createRange().createContextualFragment(message.detail.data).firstElementChild;
+  const shown = card && card.id && document.getElementById(card.id);
+  if (!shown) return;
+  const hadFocus = shown.contains(document.activeElement);
+  shown.replaceWith(card);
+  if (hadFocus) card.querySelector(".event-title a").focus();  // keep a keyboard reader's place
+});
+
+// "What changed since your last visit": this browser remembers when its reader last looked (in
+// localStorage: no account, no cookie). A visit ends after 30 minutes without a page.
+document.addEventListener("DOMContentLoaded", () => {
+  const now = new Date();
+  let visit = null;
+  try {
+    visit = JSON.parse(localStorage.getItem("brink-visit"));
+  } catch {
+    visit = null;
+  }
+  if (!visit || !(now - new Date(visit.seen) < 30 * 60 * 1000)) {
+    visit = { previous: visit && visit.seen ? visit.seen : null };
+  }
+  visit.seen = now.toISOString();
+  try {
+    localStorage.setItem("brink-visit", JSON.stringify(visit));
+  } catch {
+    return;  // storage refused (private mode): nothing to offer
+  }
+  const offer = document.querySelector(".last-visit");
+  const previous = visit.previous && new Date(visit.previous);
+  if (!offer || !previous || isNaN(previous)) return;
+  const when = new Intl.DateTimeFormat("en-GB", {
+    timeZone: offer.dataset.zone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  }).format(previous);
+  const link = offer.querySelector("a");
+  link.href = "/changes?since=" + encodeURIComponent(previous.toISOString().slice(0, 19) + "Z");
+  link.textContent = `What changed since your last visit (${when})`;
+  offer.hidden = false;
+});

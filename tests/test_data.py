@@ -31,6 +31,8 @@ VIEWS = [
 DATA_ROUTES = {
     "/events.json",
     "/events.csv",
+    "/events.atom",
+    "/events.ics",
     "/events/{event_id}.json",
     "/actors.json",
     "/actors/{slug}.json",
@@ -486,6 +488,10 @@ def test_openapi_describes_the_data_routes_with_examples(client):
         if path.endswith(".csv"):
             assert content["text/csv"]["example"].startswith("id,url,")
             continue
+        if path.endswith((".atom", ".ics")):  # a feed and a calendar (tests/test_feeds.py)
+            (media,) = content.values()
+            assert media["example"], path
+            continue
         schema = schemas[content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
         assert schema["examples"], path
     for name in _schemas_used_by(spec, DATA_ROUTES):
@@ -494,7 +500,7 @@ def test_openapi_describes_the_data_routes_with_examples(client):
     parameters = {p["name"]: p for p in spec["paths"]["/events.json"]["get"]["parameters"]}
     assert list(parameters) == [
         "actor", "only", "match", "type", "status", "verification", "q", "from", "to", "order",
-        "around", "cursor",
+        "since", "as_of", "around", "cursor",
     ]  # fmt: skip
     assert all(parameter["description"] for parameter in parameters.values())
     assert schemas["Event"]["properties"]["start"]["$ref"].endswith("/Point")

@@ -153,6 +153,8 @@ def test_a_timeline_view_describes_its_filter_when_shared(client, sample):
     assert alternates == {
         "application/json": "http://testserver/events.json?actor=france&type=call",
         "text/csv": "http://testserver/events.csv?actor=france&type=call",
+        "application/atom+xml": "http://testserver/events.atom?actor=france&type=call",
+        "text/calendar": "http://testserver/events.ics?actor=france&type=call",
     }
     data = json_ld(html)
     assert data["@type"] == "CollectionPage"

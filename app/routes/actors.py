@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
-from app import present, queries, sharing
+from app import changes, present, queries, sharing
 from app.db import SessionDep
 from app.filters import EventFilters
 from app.routes.timeline import timeline_response
@@ -69,10 +69,13 @@ def actor_page(request: Request, slug: str, session: SessionDep) -> Response:
     zone = request.app.state.settings.zone
 
     def profile(view: queries.View) -> dict[str, Any]:
-        own = queries.actor_view(session, actor, zone)
-        found = queries.actor_profile(session, actor.slug, zone, present.COUNTERPARTS)
+        past = view.past  # as it stood at a moment (?as_of=), or None
+        own = queries.actor_view(session, actor, zone, past)
+        found = queries.actor_profile(session, actor.slug, zone, present.COUNTERPARTS, past)
         totals = queries.type_totals(session, own)
         page = present.actor_page(found, totals, view.all_types, zone)
+        if view.filters.as_of is not None:
+            page = changes.profile_then(page, view.filters.as_of)
         context: dict[str, Any] = {"profile": page}
         if view.filters.link() == present.actor_path(actor.slug):  # the actor's page as such
             site_title = request.app.state.settings.site_title

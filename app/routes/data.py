@@ -1,5 +1,5 @@
-"""The data routes: every view of the timeline as JSON or CSV, one event, actors, and their
-OpenAPI description at /docs.
+"""The data routes: every view of the timeline as JSON, CSV, an Atom feed or a calendar, one
+event, actors, and their OpenAPI description at /docs.
 
 Strict where the pages are lenient: a parameter the timeline would leave out with a notice is a
 400 here, with the notices, so that a script never silently gets a different view than it asked
@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import queries, serialize
+from app import feeds, queries, serialize
 from app.db import SessionDep
 from app.filters import EventFilters
 from app.routes import api
@@ -126,6 +126,16 @@ FILTER_PARAMETERS = {
         _parameter("from", "First day, `YYYY-MM-DD`, in the crisis's time zone."),
         _parameter("to", "Last day, `YYYY-MM-DD`, in the crisis's time zone."),
         _parameter("order", "`newest` (default), `oldest`, or `relevance` with `q`."),
+        _parameter(
+            "since",
+            "ISO 8601 date or time (without a zone: the crisis's): only events published or "
+            "publicly corrected (or changed status) after it.",
+        ),
+        _parameter(
+            "as_of",
+            "ISO 8601 date or time (without a zone: the crisis's): the view as it stood then, "
+            "later events left out and later edits undone.",
+        ),
         _parameter("around", "An event id: the page that holds it."),
         _parameter("cursor", "A page position, as in `next` and `previous`."),
     ]
@@ -140,6 +150,19 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 class CSVResponse(StreamingResponse):
     media_type = "text/csv"
+
+
+class AtomResponse(Response):
+    media_type = "application/atom+xml"  # with its charset: Starlette adds it to text/* alone
+
+    def __init__(
+        self, content: bytes, status_code: int = 200, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(content, status_code, headers, f"{self.media_type}; charset=utf-8")
+
+
+class CalendarResponse(StreamingResponse):
+    media_type = "text/calendar"
 
 
 @router.get(
@@ -192,6 +215,73 @@ def events_csv(request: Request, session: SessionDep, filters: FiltersDep) -> CS
 
 
 @router.get(
+    "/events.atom",
+    response_class=AtomResponse,
+    summary="A view as an Atom feed",
+    responses={
+        200: {
+            "description": "The 50 events of the view published last, latest first.",
+            "content": {
+                "application/atom+xml": {
+                    "schema": {"type": "string"},
+                    "example": '<?xml version="1.0" encoding="UTF-8"?>\n'
+                    '<feed xmlns="http://www.w3.org/2005/Atom">…</feed>\n',
+                }
+            },
+        },
+        **ERRORS,
+    },
+    openapi_extra=FILTER_PARAMETERS,
+)
+def events_atom(request: Request, session: SessionDep, filters: FiltersDep) -> AtomResponse:
+    """The events of a view that appeared on the timeline last, in publication order (`order`,
+    `cursor` and `around` are ignored): each entry's id is the event's permalink, its `updated`
+    time its last edit, and its content notes public corrections."""
+    view = _checked_view(request, session, filters)
+    events = queries.newest_published(session, view, feeds.FEED_ENTRIES)
+    logs = queries.public_revisions(session, [event.id for event in events])
+    fallback = None if events else queries.last_update(session)
+    title = request.app.state.settings.site_title
+    body = feeds.atom_feed(_site(request), view, title, events, logs, fallback)
+    return AtomResponse(body)
+
+
+@router.get(
+    "/events.ics",
+    response_class=CalendarResponse,
+    summary="A view as an iCalendar calendar",
+    responses={
+        200: {
+            "description": "One VEVENT per event (the latest 2,000 by date): subscribe to it.",
+            "content": {
+                "text/calendar": {
+                    "schema": {"type": "string"},
+                    "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…END:VCALENDAR\r\n",
+                }
+            },
+        },
+        **ERRORS,
+    },
+    openapi_extra=FILTER_PARAMETERS,
+)
+def events_ics(request: Request, session: SessionDep, filters: FiltersDep) -> CalendarResponse:
+    """The events of a view, the latest 2,000 by date (`order`, `cursor` and `around` are
+    ignored), streamed: all-day where a date is known to the day or coarser, UTC times where
+    it is known to the hour or minute; UIDs never change and SEQUENCE rises with each edit."""
+    view = feeds.calendar_view(_checked_view(request, session, filters))
+    title = request.app.state.settings.site_title
+    filename = feeds.calendar_filename(view, title)
+    total = queries.count_events(session, view)
+    # Streams after this returns: the session stays open until the response is sent.
+    batches = queries.event_batches(session, view)
+    text = feeds.calendar_text(_site(request), view, title, batches, total)
+    headers = {
+        "Content-Disposition": f'inline; filename="{filename}"',  # inline: calendars subscribe
+    }
+    return CalendarResponse(text, headers=headers)
+
+
+@router.get(
     "/events/{event_id:int}.json",
     response_model=serialize.Event,
     summary="One event",
@@ -204,12 +294,22 @@ def event_json(
     request: Request,
     event_id: Annotated[int, Path(description="The event's number.", examples=[17])],
     session: SessionDep,
+    as_of: Annotated[
+        str,
+        Query(description="ISO 8601 date or time: the event as it stood then (404 before)."),
+    ] = "",
 ) -> serialize.Event:
     """One event in full: actors with roles, sources with quotes, related events both ways."""
     if event_id > MAX_ID:
         raise DataError(404, f"There is no event {event_id}.")
-    # A draft is 404 here as everywhere public; an event in the trash is 410 Gone.
     zone = request.app.state.settings.zone
+    if as_of:
+        view = _checked_view(request, session, EventFilters.from_query({"as_of": as_of}))
+        then = view.past.event(event_id) if view.past else None
+        if then is None:
+            raise DataError(404, f"Event {event_id} was not on the timeline then.")
+        return serialize.full_event(_site(request), then)
+    # A draft is 404 here as everywhere public; an event in the trash is 410 Gone.
     event = queries.get_event_or_404(session, event_id, zone=zone)
     return serialize.full_event(_site(request), event)
 

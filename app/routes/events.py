@@ -1,14 +1,16 @@
 """An event's canonical page, and the redirects that lead to it."""
 
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import editing, history, queries, sharing
+from app import changes, editing, history, queries, sharing
 from app.accounts import Account
 from app.db import SessionDep
+from app.filters import EventFilters
 from app.models import Event
 from app.present import (
     actor_roles,
@@ -44,11 +46,32 @@ def _event_or_gone(
         return render(request, "event_gone.html", context, status_code=410)
 
 
+def moment_view(request: Request, session: Session) -> queries.View:
+    """The view of `?as_of=` alone: with `past` set when the page shows an earlier state."""
+    filters = EventFilters.from_query({"as_of": request.query_params.get("as_of", "")})
+    return queries.resolve_view(session, filters, request.app.state.settings.zone)
+
+
+def event_then(view: queries.View, event_id: int) -> Event:
+    """An event as it stood at the view's moment, or a 404 if it was not on the timeline then."""
+    assert view.past is not None and view.as_of is not None
+    event = view.past.event(event_id)
+    if event is None:
+        when = changes.moment(view.as_of, view.zone)
+        raise HTTPException(404, f"Event {event_id} was not on the timeline on {when}.")
+    return event
+
+
 @router.get("/events/{event_id:int}", response_class=RedirectResponse, status_code=301)
 def event_by_id(
     request: Request, event_id: int, session: SessionDep, account: CurrentUser
 ) -> Response:
-    """A short permalink: redirects to the canonical URL with the current slug."""
+    """A short permalink: redirects to the canonical URL with the current slug (or, with
+    `as_of`, the slug it had then)."""
+    moment = moment_view(request, session)
+    if moment.past is not None and moment.filters.as_of is not None:
+        then = event_then(moment, event_id)
+        return RedirectResponse(changes.at_moment(event_path(then), moment.filters.as_of), 301)
     event = _event_or_gone(request, session, event_id, account)
     if isinstance(event, Response):
         return event
@@ -60,21 +83,33 @@ def event_page(
     request: Request, event_id: int, slug: str, session: SessionDep, account: CurrentUser
 ) -> Response:
     """An event's canonical page; a stale slug redirects to the current one. Editors also see
-    drafts, marked as such."""
-    event = _event_or_gone(request, session, event_id, account)
+    drafts, marked as such. With `as_of`, the event as it stood then (its slug then)."""
+    moment = moment_view(request, session)
+    as_of = moment.filters.as_of
+    event = (
+        event_then(moment, event_id)
+        if moment.past is not None
+        else _event_or_gone(request, session, event_id, account)
+    )
     if isinstance(event, Response):
         return event
     if slug != event.slug:
-        return RedirectResponse(event_path(event), status_code=301)
+        path = changes.at_moment(event_path(event), as_of) if as_of else event_path(event)
+        return RedirectResponse(path, status_code=301)
     settings = request.app.state.settings
     zone = settings.zone
     card = event_card(event, zone)
-    earlier, later = queries.neighbours(session, event)
-    corrections = history.public_log(editing.corrections(session, event.id), zone)
+    log = editing.corrections(session, event.id)
+    if moment.past is not None and moment.as_of is not None:
+        earlier, later = moment.past.neighbours(event.id)
+        log = [revision for revision in log if revision.created_at <= moment.as_of]
+    else:
+        earlier, later = queries.neighbours(session, event)
+    corrections = history.public_log(log, zone)
     url = absolute_url(request, card.path)
     embed_src = absolute_url(request, f"/embed/events/{event.id}")
     notice = EDITOR_NOTICES.get(request.query_params.get("done", "")) if account else None
-    context = {
+    context: dict[str, Any] = {
         "event": card,
         "draft": not event.published,
         "notice": notice,
@@ -93,5 +128,25 @@ def event_page(
         "meta": sharing.event_meta(
             event, card, lambda path: absolute_url(request, path), settings.site_title, zone
         ),
+        "timeline_href": f"/?around={event.id}",
+        "json_href": f"/events/{event.id}.json",
+        "time_notices": moment.filters.notices,
     }
+    if as_of is not None and moment.as_of is not None:
+        context.update(_then(context, as_of))
+        context["as_of_banner"] = changes.event_banner(moment.as_of, zone, event_path(event))
     return render(request, "event.html", context)
+
+
+def _then(context: dict[str, Any], as_of: datetime) -> dict[str, Any]:
+    """An event page as it stood at a moment: its links keep the moment."""
+    earlier, later = context["earlier"], context["later"]
+    return {
+        "event": changes.card_then(context["event"], as_of),
+        "actors": changes.actors_then(context["actors"], as_of),
+        "related": [changes.related_then(item, as_of) for item in context["related"]],
+        "earlier": changes.related_then(earlier, as_of) if earlier else None,
+        "later": changes.related_then(later, as_of) if later else None,
+        "timeline_href": changes.at_moment(context["timeline_href"], as_of),
+        "json_href": changes.at_moment(context["json_href"], as_of),
+    }

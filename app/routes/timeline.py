@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import present, queries, sharing
+from app import changes, live, present, queries, sharing
 from app.db import SessionDep
 from app.filters import EventFilters
 from app.models import Status, Verification
@@ -81,9 +81,12 @@ def timeline_response(
                 status_code=303,
             )
 
+    # Before the page's own queries: the stream reports anything newer (app/live.py).
+    live_state = live.page_state(session, view.filters, zone) if target != "pager" else None
     view, page = queries.events_page(session, view)
     context: dict[str, Any] = {
         "view": view,
+        "live": live_state,
         "filters": view.filters,
         "page": page,
         "who": who if suggestions else "",
@@ -93,6 +96,7 @@ def timeline_response(
         "trigger": request.headers.get("HX-Trigger"),
         "list_path": view.filters.path,
     }
+    context.update(_in_time(session, view, page, context["days"]))
     headers = {}
     if target != "pager":
         context.update(_surroundings(session, view, page))
@@ -127,10 +131,29 @@ def _adding(filters: EventFilters, actor: Any) -> EventFilters:
     return replace(filters, actors=(*filters.actors, actor.slug), cursor=None, around=None)
 
 
+def _in_time(
+    session: Session, view: queries.View, page: queries.Page, days: list[present.Day]
+) -> dict[str, Any]:
+    """What `since` and `as_of` add: marks on the events, the banner, the form's hidden fields;
+    as it stood at a moment, the events' links keep the moment."""
+    added: dict[str, Any] = {
+        "since_marks": changes.since_marks(session, view, page.events),
+        "as_of_banner": changes.timeline_banner(view),
+        "time_inputs": changes.time_inputs(view.filters),
+    }
+    if view.filters.as_of is not None:
+        added["days"] = changes.days_then(days, view.filters.as_of)
+        added["live"] = None  # a view of the past does not change
+    return added
+
+
 def _surroundings(session: Session, view: queries.View, page: queries.Page) -> dict[str, Any]:
     """Everything around the list: heading, chips, facets with their counts."""
     filters = view.filters
     active = present.chips(view)
+    since = changes.since_chip(view)
+    if since is not None:
+        active.append(since)
     type_counts = queries.type_counts(session, view)
     heading = present.describe_view(view, page.total)
     pinned = present.pinned_actor(view)

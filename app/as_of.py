@@ -33,7 +33,6 @@ from app.models import (
     Event,
     EventActor,
     EventRelation,
-    Precision,
     Revision,
     Source,
 )
@@ -87,38 +86,7 @@ def revised(fields: dict[str, Any], crisis_zone: ZoneInfo, actor_ids: dict[str, 
     """A snapshot's fields as column values, read as editing reads an editor's input (EditError
     if they no longer parse)."""
     data = editing.parse(editing.EventInput, fields)
-    clock_zone = ZoneInfo(data.timezone) if data.timezone else crisis_zone
-
-    def point(text: str, precision: Precision | None) -> tuple[datetime, str]:
-        # As editing._resolve_event: a time is in the place's zone, a day in the crisis's.
-        value = datetime.fromisoformat(text)
-        if "T" in text:
-            return instant(value, clock_zone), str(precision or Precision.MINUTE)
-        return instant(value.date(), crisis_zone), str(precision or Precision.DAY)
-
-    start_at, start_precision = point(data.start, data.precision)
-    end_at, end_precision = None, None
-    if data.end:
-        end_at, end_precision = point(data.end, data.end_precision or data.precision)
-    columns = {
-        "slug": editing.slugify(data.title),
-        "title": data.title,
-        "summary": data.summary.strip(),
-        "type_slug": data.type,
-        "status": data.status.value,
-        "verification": data.verification.value,
-        "start_at": start_at,
-        "start_precision": start_precision,
-        "start_approximate": data.approximate,
-        "end_at": end_at,
-        "end_precision": end_precision,
-        "end_approximate": data.end_approximate if data.end else False,
-        "place_name": data.place,
-        "place_lat": data.lat,
-        "place_lon": data.lon,
-        "timezone": data.timezone,
-        "importance": data.importance,
-    }
+    columns = editing.event_columns(data, crisis_zone)
     actors = []
     for link in data.actors:
         found = link.actor if isinstance(link.actor, int) else actor_ids.get(str(link.actor))

@@ -294,6 +294,42 @@ def find_actor(session: Session, ref: int | str) -> Actor | None:
 # Events
 
 
+def event_columns(data: EventInput, crisis_zone: ZoneInfo) -> dict[str, Any]:
+    """An event's column values for `data`: a time is read in the place's zone (or the
+    crisis's), a bare date is a day of the crisis's calendar."""
+    clock_zone = ZoneInfo(data.timezone) if data.timezone else crisis_zone
+
+    def point(text: str, precision: Precision | None) -> tuple[datetime, str]:
+        value = datetime.fromisoformat(text)
+        if "T" in text:
+            return instant(value, clock_zone), str(precision or Precision.MINUTE)
+        return instant(value.date(), crisis_zone), str(precision or Precision.DAY)
+
+    start_at, start_precision = point(data.start, data.precision)
+    end_at, end_precision = None, None
+    if data.end:
+        end_at, end_precision = point(data.end, data.end_precision or data.precision)
+    return {
+        "slug": slugify(data.title),
+        "title": data.title,
+        "summary": data.summary.strip(),
+        "type_slug": data.type,
+        "status": data.status.value,
+        "verification": data.verification.value,
+        "start_at": start_at,
+        "start_precision": start_precision,
+        "start_approximate": data.approximate,
+        "end_at": end_at,
+        "end_precision": end_precision,
+        "end_approximate": data.end_approximate if data.end else False,
+        "place_name": data.place,
+        "place_lat": data.lat,
+        "place_lon": data.lon,
+        "timezone": data.timezone,
+        "importance": data.importance,
+    }
+
+
 def _resolve_event(
     session: Session, data: EventInput, crisis_zone: ZoneInfo, event_id: int | None
 ) -> dict[str, Any]:
@@ -338,46 +374,15 @@ def _resolve_event(
         )
     if data.end_precision and not data.end:
         errors["end_precision"] = "There is no end date to give a precision to."
-    clock_zone = ZoneInfo(data.timezone) if data.timezone else crisis_zone
-
-    def point(text: str, precision: Precision | None) -> tuple[datetime, str]:
-        value = datetime.fromisoformat(text)
-        has_time = "T" in text
-        if has_time:
-            at = instant(value, clock_zone)
-            return at, str(precision or Precision.MINUTE)
-        return instant(value.date(), crisis_zone), str(precision or Precision.DAY)
-
-    start_at, start_precision = point(data.start, data.precision)
-    if start_precision in (Precision.MINUTE, Precision.HOUR) and "T" not in data.start:
-        errors["precision"] = f"A {start_precision} precision needs a time of day."
-    end_at, end_precision = None, None
-    if data.end:
-        end_at, end_precision = point(data.end, data.end_precision or data.precision)
-        if end_at < start_at:
-            errors["end"] = "The end comes before the start."
+    columns = event_columns(data, crisis_zone)
+    if columns["start_precision"] in (Precision.MINUTE, Precision.HOUR) and "T" not in data.start:
+        errors["precision"] = f"A {columns['start_precision']} precision needs a time of day."
+    if columns["end_at"] is not None and columns["end_at"] < columns["start_at"]:
+        errors["end"] = "The end comes before the start."
     if errors:
         raise EditError(errors)
     return {
-        "columns": {
-            "slug": slugify(data.title),
-            "title": data.title,
-            "summary": data.summary.strip(),
-            "type_slug": data.type,
-            "status": data.status.value,
-            "verification": data.verification.value,
-            "start_at": start_at,
-            "start_precision": start_precision,
-            "start_approximate": data.approximate,
-            "end_at": end_at,
-            "end_precision": end_precision,
-            "end_approximate": data.end_approximate if data.end else False,
-            "place_name": data.place,
-            "place_lat": data.lat,
-            "place_lon": data.lon,
-            "timezone": data.timezone,
-            "importance": data.importance,
-        },
+        "columns": columns,
         "actors": actors,
         "sources": sources,
         "relations": relations,

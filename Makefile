@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The suite in parallel, one worker per core (at most four): each worker starts its own
+# throwaway PostgreSQL server and browser.
+PYTEST_ARGS ?= --numprocesses=auto --maxprocesses=4
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

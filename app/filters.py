@@ -21,6 +21,8 @@ from app.models import Status, Verification
 from app.search import SearchQuery
 
 ORDERS = ("newest", "oldest", "relevance")
+VIEWS = ("list", "lanes")  # how the events are shown: the list, or a swimlane per actor
+ZOOMS = ("day", "week", "month")  # the lanes' time scale; unset, the lanes choose by the span
 MATCHES = ("any", "all")
 SLUG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MAX_VALUES = 20  # per repeatable parameter: more is never a reader's view, only a flood
@@ -36,7 +38,7 @@ TRUE_VALUES = ("1", "true", "on", "yes")
 # The canonical parameter order (a contract: shared links depend on it).
 PARAMETERS = (
     "actor", "only", "match", "type", "status", "verification", "q", "from", "to", "order",
-    "since", "as_of", "around", "cursor",
+    "since", "as_of", "view", "zoom", "around", "cursor",
 )  # fmt: skip
 
 
@@ -167,6 +169,8 @@ class EventFilters:
     since: datetime | None = None
     # The timeline as it stood at this instant: later events hidden, later edits undone.
     as_of: datetime | None = None
+    view: str = "list"
+    zoom: str | None = None  # lanes only
     around: int | None = None
     cursor: Cursor | None = None
     # An actor's own page (/actors/<slug>): its actor is always chosen and not in the query
@@ -226,6 +230,17 @@ class EventFilters:
         since = _moment(params.get("since", ""), "since", "showing every event", notices)
         as_of = _moment(params.get("as_of", ""), "as_of", "showing the timeline now", notices)
 
+        view = params.get("view", "").strip().lower() or "list"
+        if view not in VIEWS:
+            notices.append(f"Unknown view {view[:40]!r}: showing the list.")
+            view = "list"
+        zoom = params.get("zoom", "").strip().lower() or None
+        if zoom is not None and zoom not in ZOOMS:
+            notices.append(f"Unknown zoom {zoom[:40]!r}: the lanes chose one to fit.")
+            zoom = None
+        if view != "lanes":
+            zoom = None
+
         around = None
         around_value = params.get("around", "").strip()
         if around_value:
@@ -257,6 +272,8 @@ class EventFilters:
             order=order,
             since=since,
             as_of=as_of,
+            view=view,
+            zoom=zoom,
             around=around,
             cursor=cursor,
             notices=tuple(notices),
@@ -296,6 +313,8 @@ class EventFilters:
             "order": [self.order] if self.order != "newest" else [],
             "since": [moment_text(self.since)] if self.since else [],
             "as_of": [moment_text(self.as_of)] if self.as_of else [],
+            "view": [self.view] if self.view != "list" else [],
+            "zoom": [self.zoom] if self.zoom and self.view == "lanes" else [],
             "around": [str(self.around)] if self.around is not None else [],
             "cursor": [self.cursor.encode()] if self.cursor else [],
         }
@@ -318,8 +337,9 @@ class EventFilters:
 
     @property
     def view_query(self) -> str:
-        """This view without its page position: what 'the same view' means for links."""
-        return self.to_query(cursor=None, around=None)
+        """The events this view selects, without page position or presentation (list or
+        lanes): what data formats, feeds, previews and the live stream need."""
+        return self.to_query(cursor=None, around=None, view="list", zoom=None)
 
     @property
     def is_default(self) -> bool:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +30,8 @@ from app.routes import (
     users,
 )
 from app.templating import ROOT, render
+
+FAVICON_CACHE = {"Cache-Control": "public, max-age=86400"}
 
 
 class HeadAsGet:
@@ -93,6 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = sessionmaker(app.state.engine, expire_on_commit=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """Browsers and crawlers ask for it at the root, whatever the page says."""
+        return FileResponse(ROOT / "static" / "icons" / "favicon.ico", headers=FAVICON_CACHE)
+
     # Data first: /actors/{slug}.json before any /actors/{slug} page route would take it.
     app.include_router(data.router)
     app.include_router(data.pages)

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # Part of every card's identity: bump it when the design changes, so caches (ours and social
 # sites', through the version in event_preview_path) take the new look.
-DESIGN_VERSION = "1"
+DESIGN_VERSION = "2"
 WIDTH, HEIGHT = 1200, 630
 STRIPE = 20  # the coloured band down the left edge
 LEFT, RIGHT = STRIPE + 56, WIDTH - 64
@@ -55,15 +55,15 @@ BADGE_BG = "#eef0f3"
 TYPE_COLOURS = {
     "call": "#0072b2",
     "meeting": "#009e73",
-    "statement": "#6b6f76",
-    "denial": "#cc79a7",
+    "statement": "#676767",
+    "denial": "#c5719f",
     "drill": "#d55e00",
-    "deployment": "#a23b00",
-    "evacuation": "#7d5ba6",
-    "travel-advisory": "#b8860b",
-    "sanctions": "#1f4e79",
-    "incident": "#c0392b",
-    "diplomatic": "#2a8fbd",
+    "deployment": "#793804",
+    "evacuation": "#7d5680",
+    "travel-advisory": "#a17c4c",
+    "sanctions": "#1340b7",
+    "incident": "#bc1c3c",
+    "diplomatic": "#5090e4",
 }
 TYPE_TEXT_SHARE = 0.70  # as in the CSS: type colours as text take 30% of the text colour (AA)
 

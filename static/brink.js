@@ -109,3 +109,260 @@ document.addEventListener("DOMContentLoaded", () => {
   link.textContent = `What changed since your last visit (${when})`;
   offer.hidden = false;
 });
+
+// Overview strip (templates/_overview.html): every bin is a link to its dates. Here: the chart is
+// one tab stop (arrow keys move between bins, Home/End, Shift+arrows choose several, Enter shows
+// them), and dragging across bins, with a mouse, pen or finger, chooses several. The choice
+// becomes the view's from/to as a link would: #results swapped by htmx, the URL pushed (the
+// server sends HX-Push-Url); without htmx, the page is loaded.
+(() => {
+  const charts = new WeakMap();
+
+  function chartOf(element) {
+    const svg = element.closest && element.closest("svg.ov-chart");
+    if (!svg) return null;
+    if (!charts.has(svg)) charts.set(svg, { anchor: null, drag: null, moved: false, dragged: false, svg });
+    return charts.get(svg);
+  }
+
+  const binsOf = (svg) => Array.from(svg.querySelectorAll("a.ov-bin"));
+  const hrefOf = (bin) => bin.getAttribute("href");
+
+  // A link to the days from bin a to bin b (either order): a's link, with b's last day as `to`;
+  // a bin's link keeps every other parameter of the view in its canonical order.
+  function spanLink(a, b) {
+    const bins = binsOf(a.closest("svg"));
+    const [first, last] = bins.indexOf(a) <= bins.indexOf(b) ? [a, b] : [b, a];
+    const url = new URL(hrefOf(first), location.href);
+    url.searchParams.set("to", last.dataset.to);
+    return { url: url.pathname + url.search, first, last };
+  }
+
+  function show(link, from, to) {
+    for (const [id, value] of [["f-from", from], ["f-to", to]]) {
+      const input = document.getElementById(id);
+      if (input) input.value = value;
+    }
+    if (window.htmx && document.getElementById("results")) {
+      htmx.ajax("GET", link, { target: "#results", swap: "innerHTML", indicator: "#results" });
+    } else {
+      location.assign(link);
+    }
+  }
+
+  function select(chart, a, b) {
+    const bins = binsOf(chart.svg);
+    const [i, j] = [bins.indexOf(a), bins.indexOf(b)].sort((x, y) => x - y);
+    let count = 0;
+    bins.forEach((bin, k) => {
+      const inside = a && b && k >= i && k <= j;
+      bin.classList.toggle("is-selected", inside);
+      if (inside) count += Number(bin.dataset.count);
+    });
+    const status = chart.svg.closest(".overview").querySelector(".ov-status");
+    if (!a || !b || !status) return;
+    const [first, last] = [bins[i], bins[j]];
+    const when = first === last ? first.dataset.label : `${first.dataset.label} to ${last.dataset.label}`;
+    status.textContent = `${when}: ${count.toLocaleString("en-GB")} ${count === 1 ? "event" : "events"}. Enter shows them.`;
+  }
+
+  function brush(chart, a, b) {
+    let rect = chart.svg.querySelector(".ov-brush");
+    if (!rect) {
+      rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      rect.setAttribute("class", "ov-brush");
+      rect.setAttribute("y", "0");
+      chart.svg.appendChild(rect);
+    }
+    const boxes = [a, b].map((bin) => bin.querySelector(".ov-hit"));
+    const left = Math.min(...boxes.map((box) => Number(box.getAttribute("x"))));
+    const right = Math.max(...boxes.map((box) => Number(box.getAttribute("x")) + Number(box.getAttribute("width"))));
+    rect.setAttribute("x", left);
+    rect.setAttribute("width", right - left);
+    rect.setAttribute("height", boxes[0].getAttribute("height"));
+  }
+
+  function binAt(chart, clientX) {
+    const box = chart.svg.getBoundingClientRect();
+    const x = ((clientX - box.left) / box.width) * 1000;
+    const bins = binsOf(chart.svg);
+    for (const bin of bins) {
+      const hit = bin.querySelector(".ov-hit");
+      const left = Number(hit.getAttribute("x"));
+      if (x >= left && x < left + Number(hit.getAttribute("width"))) return bin;
+    }
+    return x < 0 ? bins[0] : bins[bins.length - 1];
+  }
+
+  function moveFocus(from, to) {
+    from.setAttribute("tabindex", "-1");
+    to.setAttribute("tabindex", "0");
+    to.focus();
+  }
+
+  // A press on a bin starts a drag; it becomes one (the pointer captured, the page no longer
+  // scrolled sideways) only when it reaches another bin. Otherwise the click that follows shows
+  // the bin pressed.
+  document.addEventListener("pointerdown", (event) => {
+    const bin = event.target.closest && event.target.closest("a.ov-bin");
+    const chart = bin && chartOf(bin);
+    if (!chart || event.button !== 0) return;
+    chart.drag = { start: bin, end: bin, pointer: event.pointerId };
+    chart.moved = false;
+    chart.dragged = false;
+  });
+
+  document.addEventListener("pointermove", (event) => {
+    const chart = chartOf(event.target);
+    if (!chart || !chart.drag || chart.drag.pointer !== event.pointerId) return;
+    const bin = binAt(chart, event.clientX);
+    if (bin !== chart.drag.end) chart.drag.end = bin;
+    if (!chart.moved && bin !== chart.drag.start) {
+      chart.moved = true;
+      chart.svg.setPointerCapture(event.pointerId);
+    }
+    if (chart.moved) {
+      event.preventDefault();
+      brush(chart, chart.drag.start, chart.drag.end);
+      select(chart, chart.drag.start, chart.drag.end);
+    }
+  });
+
+  function endDrag(event, cancelled) {
+    const chart = chartOf(event.target);
+    if (!chart || !chart.drag || chart.drag.pointer !== event.pointerId) return;
+    const { start, end } = chart.drag;
+    chart.drag = null;
+    if (!chart.moved) return;  // a plain click: the click event shows the bin
+    chart.moved = false;
+    if (cancelled) {
+      const brushed = chart.svg.querySelector(".ov-brush");
+      if (brushed) brushed.remove();
+      select(chart, null, null);
+      return;
+    }
+    chart.dragged = true;  // the click that may follow the drag is no choice of its own
+    const span = spanLink(start, end);
+    show(span.url, span.first.dataset.from, span.last.dataset.to);
+  }
+  document.addEventListener("pointerup", (event) => endDrag(event, false));
+  document.addEventListener("pointercancel", (event) => endDrag(event, true));
+
+  document.addEventListener("click", (event) => {
+    const chart = chartOf(event.target);
+    if (!chart) return;
+    if (chart.dragged) {
+      chart.dragged = false;
+      event.preventDefault();
+      return;
+    }
+    const bin = event.target.closest("a.ov-bin");
+    if (!bin || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    // Enter on a bin (a click without a pointer): the span chosen with Shift+arrows, if any.
+    const anchor = event.detail === 0 ? chart.anchor : null;
+    const span = spanLink(anchor || bin, bin);
+    show(span.url, span.first.dataset.from, span.last.dataset.to);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const bin = event.target.closest && event.target.closest("a.ov-bin");
+    const chart = bin && chartOf(bin);
+    if (!chart) return;
+    const bins = binsOf(chart.svg);
+    const here = bins.indexOf(bin);
+    const steps = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+    let next = null;
+    if (event.key in steps) next = bins[Math.min(Math.max(here + steps[event.key], 0), bins.length - 1)];
+    else if (event.key === "Home") next = bins[0];
+    else if (event.key === "End") next = bins[bins.length - 1];
+    else if (event.key === "Escape" && chart.anchor) {
+      chart.anchor = null;
+      select(chart, null, null);
+      event.preventDefault();
+      return;
+    }
+    if (!next) return;
+    event.preventDefault();
+    if (event.shiftKey) {
+      chart.anchor = chart.anchor || bin;
+      select(chart, chart.anchor, next);
+    } else if (chart.anchor) {
+      chart.anchor = null;
+      select(chart, null, null);
+    }
+    moveFocus(bin, next);
+  });
+})();
+
+// ---- lanes (templates/_lanes.html): one tab stop per lane (roving tabindex); ← → move in time
+// within a lane, ↑ ↓ to the nearest mark of the neighbouring lane, Home/End, Enter opens (a link).
+// The caption line above the chart shows the title of the mark pointed at or focused.
+(() => {
+  const itemsOf = (lane) => Array.from(lane.querySelectorAll(":scope > a"));
+  const xOf = (item) => {
+    const box = item.getBBox();
+    return box.x + box.width / 2;
+  };
+  const caption = (item) => {
+    const line = document.getElementById("lanes-caption");
+    const title = item && item.querySelector("title");
+    if (line && title) line.textContent = title.textContent;
+  };
+  const moveTo = (from, to) => {
+    // Each lane keeps one tab stop: the mark last visited in it.
+    const chart = from.closest(".lanes-chart");
+    const lane = to.closest(".lane");
+    for (const item of lane.querySelectorAll(":scope > a[tabindex='0']")) item.setAttribute("tabindex", "-1");
+    to.setAttribute("tabindex", "0");
+    to.focus();
+    // Keep it in view sideways, clear of the sticky labels.
+    const scroller = chart.closest(".lanes-scroll");
+    const labels = scroller.querySelector(".lanes-labels");
+    const box = to.getBoundingClientRect();
+    const view = scroller.getBoundingClientRect();
+    const left = view.left + labels.offsetWidth;
+    if (box.left < left + 8) scroller.scrollLeft -= left + 8 - box.left + view.width / 3;
+    else if (box.right > view.right - 8) scroller.scrollLeft += box.right - view.right + 8 + view.width / 3;
+  };
+  document.addEventListener("keydown", (event) => {
+    const item = event.target.closest && event.target.closest(".lanes-chart .lane > a");
+    if (!item || event.altKey || event.ctrlKey || event.metaKey) return;
+    const lane = item.closest(".lane");
+    const items = itemsOf(lane);
+    const index = items.indexOf(item);
+    let next = null;
+    if (event.key === "ArrowRight") next = items[index + 1];
+    else if (event.key === "ArrowLeft") next = items[index - 1];
+    else if (event.key === "Home") next = items[0];
+    else if (event.key === "End") next = items[items.length - 1];
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const lanes = Array.from(lane.parentNode.querySelectorAll(":scope > .lane"));
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      const x = xOf(item);
+      for (let i = lanes.indexOf(lane) + step; i >= 0 && i < lanes.length && !next; i += step) {
+        let best = null;
+        for (const candidate of itemsOf(lanes[i])) {
+          const distance = Math.abs(xOf(candidate) - x);
+          if (!best || distance < best.distance) best = { candidate, distance };
+        }
+        if (best) next = best.candidate;
+      }
+    } else if (event.key === " ") {
+      item.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+      event.preventDefault();
+      return;
+    }
+    if (!next) return;
+    event.preventDefault();
+    moveTo(item, next);
+  });
+  document.addEventListener("focusin", (event) => {
+    const item = event.target.closest && event.target.closest(".lanes-chart .lane > a");
+    if (item) caption(item);
+  });
+  document.addEventListener("mouseover", (event) => {
+    const item = event.target.closest && event.target.closest(".lanes-chart .lane > a");
+    if (item) caption(item);
+  });
+})();

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
-from app import changes, present, queries, sharing
+from app import changes, present, queries, relations, sharing
 from app.db import SessionDep
 from app.filters import EventFilters
 from app.routes.timeline import timeline_response
@@ -76,7 +76,8 @@ def actor_page(request: Request, slug: str, session: SessionDep) -> Response:
         page = present.actor_page(found, totals, view.all_types, zone)
         if view.filters.as_of is not None:
             page = changes.profile_then(page, view.filters.as_of)
-        context: dict[str, Any] = {"profile": page}
+        # Whom it dealt with, as the page filters its events (app/relations.py).
+        context: dict[str, Any] = {"profile": page, "relations": relations.relations(session, view)}
         if view.filters.link() == present.actor_path(actor.slug):  # the actor's page as such
             site_title = request.app.state.settings.site_title
             absolute = partial(absolute_url, request)

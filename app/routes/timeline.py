@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app import changes, live, present, queries, sharing
+from app import changes, lanes, live, overview, present, queries, sharing
 from app.db import SessionDep
 from app.filters import EventFilters
 from app.models import Status, Verification
@@ -83,7 +83,12 @@ def timeline_response(
 
     # Before the page's own queries: the stream reports anything newer (app/live.py).
     live_state = live.page_state(session, view.filters, zone) if target != "pager" else None
-    view, page = queries.events_page(session, view)
+    lanes_view = view.filters.view == "lanes" and target != "pager"
+    if lanes_view:
+        # The lanes draw every event of the view: no page of the list, only its total.
+        page = queries.Page([], queries.count_events(session, view), None, None, None)
+    else:
+        view, page = queries.events_page(session, view)
     context: dict[str, Any] = {
         "view": view,
         "live": live_state,
@@ -100,6 +105,9 @@ def timeline_response(
     headers = {}
     if target != "pager":
         context.update(_surroundings(session, view, page))
+        context["overview"] = overview.overview(session, view)
+    if lanes_view:
+        context["lanes"] = lanes.build(session, view, context["actor_ranking"])
     if target != "pager":
         absolute = partial(absolute_url, request)
         context["share"] = sharing.view_share(view.filters, context["heading"], absolute)
@@ -109,7 +117,7 @@ def timeline_response(
         context["meta"] = sharing.view_meta(
             view.filters, context["heading"], cards, absolute, site_title
         )
-    if target is None and page_context is not None:
+    if target in (None, "results") and page_context is not None:  # the relations swap too
         context.update(page_context(view))
     if target == "results":
         headers["HX-Push-Url"] = view.filters.link(around=view.filters.around)
@@ -157,6 +165,7 @@ def _surroundings(session: Session, view: queries.View, page: queries.Page) -> d
     type_counts = queries.type_counts(session, view)
     heading = present.describe_view(view, page.total)
     pinned = present.pinned_actor(view)
+    actor_ranking = queries.actor_counts(session, view)
     return {
         "heading": heading,
         "title": present.page_title(view, heading),
@@ -174,7 +183,6 @@ def _surroundings(session: Session, view: queries.View, page: queries.Page) -> d
             list(Verification), queries.verification_counts(session, view), filters.verifications
         ),
         "actor_legend": f"Together with {pinned.name}" if pinned else "Actors",
-        "actor_groups": present.actor_groups(
-            _choosable(queries.actor_counts(session, view), view), filters.actors
-        ),
+        "actor_groups": present.actor_groups(_choosable(actor_ranking, view), filters.actors),
+        "actor_ranking": actor_ranking,  # the lanes' choice, with no actor chosen
     }

@@ -90,8 +90,8 @@ def wrk(url: str, duration: int) -> dict[str, str]:
         check=True,
     ).stdout
     found = {
-        "p50": re.search(r"50%\s+(\S+)", out),
-        "p99": re.search(r"99%\s+(\S+)", out),
+        "p50": re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE),
+        "p99": re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE),
         "rps": re.search(r"Requests/sec:\s+(\S+)", out),
     }
     return {key: match.group(1) if match else "?" for key, match in found.items()}

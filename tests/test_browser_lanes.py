@@ -2,8 +2,7 @@
 filters that keep the lanes, axe-core light and dark at both widths, and screenshots."""
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,27 +10,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
+from tests.test_browser_timeline import MODES, open_page
+
 pytestmark = pytest.mark.browser
 
 LANES = "/?actor=vladimir-putin&actor=emmanuel-macron&actor=joe-biden&view=lanes&zoom=day"
-MODES = [("light", 1280), ("dark", 1280), ("light", 360), ("dark", 360)]
 
 axe = Axe()
-
-
-@contextmanager
-def open_page(
-    browser: Browser, base_url: str, width: int = 1280, scheme: str = "light"
-) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=base_url,
-        viewport={"width": width, "height": 900 if width > 600 else 740},
-        color_scheme=scheme,
-    )
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_on_a_phone_the_labels_stay_while_the_lanes_scroll(browser: Browser, live_server: str):

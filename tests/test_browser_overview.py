@@ -3,35 +3,17 @@ each choose dates through the URL; without JavaScript the bins are plain links; 
 nothing, light and dark, desktop and phone; screenshots of each."""
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.test_browser_timeline import MODES, axe_report, open_page
 
 pytestmark = pytest.mark.browser
 
-axe = Axe()
-MODES = [("light", 1280), ("dark", 1280), ("light", 360), ("dark", 360)]
 HEADING = re.compile(r"· (\d+) events?$")
-
-
-@contextmanager
-def open_page(
-    browser: Browser, base_url: str, width: int = 1280, scheme: str = "light", js: bool = True
-) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=base_url,
-        viewport={"width": width, "height": 900 if width > 600 else 740},
-        color_scheme=scheme,
-        java_script_enabled=js,
-    )
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def bin_of(page: Page, day: str) -> Locator:
@@ -158,13 +140,6 @@ def test_overview_screenshots_light_and_dark_on_desktop_and_phone(
                 bin_of(page, "2022-02-12").focus()
                 page.keyboard.press("Shift+ArrowLeft")
                 strip.screenshot(path=str(path.with_name(f"{path.stem}-strip-focus.png")))
-
-
-def axe_report(page: Page, label: str) -> str:
-    results = axe.run(page)
-    if not results.violations_count:
-        return ""
-    return f"{label}: {results.generate_snapshot()}\n{results.generate_report()}"
 
 
 @pytest.mark.parametrize("url", ["/", "/?actor=russia&from=2022-02-10&to=2022-02-16"])

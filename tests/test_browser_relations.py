@@ -2,41 +2,15 @@
 legible (screenshots), and each row leads to the dyad view it counts."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
+
+from tests.test_browser_timeline import MODES, axe_report, open_page
 
 pytestmark = pytest.mark.browser
 
 PUTIN = "/actors/vladimir-putin"
-MODES = [("light", 1280), ("dark", 1280), ("light", 360), ("dark", 360)]
-
-axe = Axe()
-
-
-@contextmanager
-def open_page(
-    browser: Browser, base_url: str, width: int = 1280, scheme: str = "light"
-) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=base_url,
-        viewport={"width": width, "height": 900 if width > 600 else 740},
-        color_scheme=scheme,
-    )
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def axe_report(page: Page, label: str) -> str:
-    results = axe.run(page)
-    if not results.violations_count:
-        return ""
-    return f"{label}: {results.generate_snapshot()}\n{results.generate_report()}"
 
 
 def test_relations_are_accessible_and_legible(browser: Browser, live_server: str, screenshot):

@@ -20,7 +20,7 @@ from app import accounts, tokens
 from app.config import get_settings
 from app.db import DatabaseError, check_connection, make_engine, migrate, write_session
 from app.exporting import export_chunks, export_counts, snapshot
-from app.generate import generate
+from app.generate import EVENTS_PER_ACTOR, MAX_ACTORS, MIN_ACTORS, generate
 from app.import_formats import ImportFormat, ImportOptions, ImportProblems, OptionError
 from app.importing import import_file
 from app.loading import SAMPLE, LoadError, LoadReport, load_file
@@ -89,13 +89,27 @@ def _require_schema(engine: Engine, table: str = "events") -> None:
 @cli.command("generate")
 def generate_command(
     events: Annotated[int, typer.Option(min=1, help="How many events to make.")] = 10_000,
+    actors: Annotated[
+        int | None,
+        typer.Option(
+            min=MIN_ACTORS,
+            show_default=False,
+            help=f"How many actors (default: one per {EVENTS_PER_ACTOR} events, at most "
+            f"{MAX_ACTORS:,}).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="The same seed makes the same crisis.")] = 1,
 ) -> None:
-    """Add a made-up crisis of many events, to try Brink at scale; it goes on top of any data."""
+    """Add a made-up crisis of many events, to try Brink at scale; it goes on top of any data,
+    in one transaction."""
     with _database() as engine:
         _require_schema(engine)
         started = time.perf_counter()
-        report = generate(engine, events=events, seed=seed, zone=get_settings().zone)
+        with _import_progress("Generating") as progress:
+            report = generate(
+                engine, events=events, seed=seed, zone=get_settings().zone, actors=actors,
+                progress=progress,
+            )  # fmt: skip
         seconds = time.perf_counter() - started
     out.print(f"Generated {report}, in {seconds:.1f} s.", highlight=False, soft_wrap=True)
 

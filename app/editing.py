@@ -368,17 +368,8 @@ def _resolve_event(
             errors[f"relations.{index}.event"] = "An event cannot relate to itself."
         else:
             relations.add((relation.event, relation.relation.value))
-    if (data.lat is None) != (data.lon is None):
-        errors["lon" if data.lon is None else "lat"] = (
-            "Give both latitude and longitude, or neither."
-        )
-    if data.end_precision and not data.end:
-        errors["end_precision"] = "There is no end date to give a precision to."
     columns = event_columns(data, crisis_zone)
-    if columns["start_precision"] in (Precision.MINUTE, Precision.HOUR) and "T" not in data.start:
-        errors["precision"] = f"A {columns['start_precision']} precision needs a time of day."
-    if columns["end_at"] is not None and columns["end_at"] < columns["start_at"]:
-        errors["end"] = "The end comes before the start."
+    errors.update(event_problems(data, columns))
     if errors:
         raise EditError(errors)
     return {
@@ -387,6 +378,23 @@ def _resolve_event(
         "sources": sources,
         "relations": relations,
     }
+
+
+def event_problems(data: EventInput, columns: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with an event's own values, whatever the database holds (the import checks
+    many events' links at once, then each one's values here)."""
+    errors: dict[str, str] = {}
+    if (data.lat is None) != (data.lon is None):
+        errors["lon" if data.lon is None else "lat"] = (
+            "Give both latitude and longitude, or neither."
+        )
+    if data.end_precision and not data.end:
+        errors["end_precision"] = "There is no end date to give a precision to."
+    if columns["start_precision"] in (Precision.MINUTE, Precision.HOUR) and "T" not in data.start:
+        errors["precision"] = f"A {columns['start_precision']} precision needs a time of day."
+    if columns["end_at"] is not None and columns["end_at"] < columns["start_at"]:
+        errors["end"] = "The end comes before the start."
+    return errors
 
 
 def _write_event(event: Event, resolved: dict[str, Any]) -> None:

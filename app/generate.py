@@ -1,26 +1,40 @@
-"""Synthetic crisis data for load tests and demos: `brink generate --events 10000`.
+"""Synthetic crisis data for load tests and demos: `brink generate --events 1000000`.
 
 The same seed gives the same crisis (titles, dates, actors, links), on SQLite and on PostgreSQL,
 whatever the database already holds: the generated rows go on top, with ids of their own. A world
 of made-up states, their leaders and ministries, alliances and news outlets, over two years:
 
-* actors, about one per twenty events, of every kind; most people and agencies belong to a state
-  (or an alliance), and some have aliases, so searching an alias finds their events;
-* events of every type in the vocabulary, with one to three actors. Activity follows a power law:
-  the first few actors (two rival states, their leaders, the main alliance) are in most events;
-* about one event in ten is a range; precisions vary from the minute to the year; a few events
-  are scheduled, postponed or cancelled, claimed or disputed; all are published;
-* titles and summaries are made from word lists that text search can find ("ceasefire", "grain",
-  the actors' names); every event cites one or two sources, some with a quoted passage.
+* actors, about one per twenty events up to MAX_ACTORS (5,000), of every kind; most people and
+  agencies belong to a state (or an alliance), and some have aliases, so searching an alias finds
+  their events. Activity follows a power law: the first few actors (two rival states, their
+  leaders, the main alliance) are in most events, and even the least active of 5,000 actors is in
+  a dozen events of a million;
+* a calendar with bursts: a rising baseline plus Gaussian bursts around KEY_DAYS key days (the
+  busiest days see 20 to 40 times the median day's events), each burst with a topic most of its
+  events are about; about one event in fifty lies after the latest report (the last day of the
+  two years): scheduled, some postponed or cancelled; before it, events occurred (a few were
+  cancelled or postponed);
+* events of every type in the vocabulary, with one to three actors in roles (initiator, then
+  counterpart or subject, then participant); about one in ten is a range; precisions vary from
+  the minute to the year; claimed or disputed now and then; all published;
+* titles and summaries made from word lists that text search can find. Common words:
+  COMMON_WORDS, each in 5% of the events or more ("ceasefire" in one in ten, "talks" in 28%);
+  rare words: RARE_WORDS, code names that each appear in about one event in 10,000 (about 100
+  events of a million), never inside another word. Every event cites one or two reports of
+  the PUBLISHERS, some with a quoted passage.
 
-Everything is written with Core bulk inserts in one transaction, then the search index is
-refreshed for the new events, inside that same transaction: all of it or nothing.
+Events are made and written in chunks of CHUNK_EVENTS, with Core bulk inserts, and indexed for
+search chunk by chunk (search.reindex_range), so memory stays flat whatever the size; all of it in
+one transaction, so a failure leaves nothing behind. 1M events: ~2 minutes on SQLite, ~5 on
+PostgreSQL, ~200 MB (docs/performance.md).
 """
 
 import random
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from typing import Any
@@ -31,7 +45,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from app import search
 from app.dates import instant
 from app.db import writing
-from app.loading import slugify
+from app.editing import slugify
 from app.models import (
     Actor,
     ActorAlias,
@@ -173,6 +187,51 @@ SOURCE_TITLES = [
 ]
 
 
+# Words to search for in benchmarks. Common ones are in many events' titles or summaries; each
+# rare one is a code name in about one event in 10,000, and no other word starts with it.
+COMMON_WORDS = ("ceasefire", "talks", "border", "sanctions", "grain", "drills")
+RARE_WORDS = (
+    "juniper", "walrus", "marzipan", "obsidian", "tapestry", "harpsichord", "quicksilver",
+    "nightingale", "kaleidoscope", "porcelain", "meteorite", "origami", "falconry", "lighthouse",
+    "sapphire", "tundra", "zeppelin", "icebreaker", "chrysalis", "velvet",
+)  # fmt: skip
+RARE_SENTENCE = "Officials also raised the so-called {rare} file."
+RARE_SHARE = len(RARE_WORDS) / 10_000  # of events: one of the rare words each
+
+MIN_ACTORS = 5  # two rival states, an alliance, an agency and a person
+MAX_ACTORS = 5_000
+EVENTS_PER_ACTOR = 20
+MAX_STATES = 150  # the made-up place names run out; a crisis among more is a world war
+MAX_ORGANISATIONS = 48  # REGIONS × BODIES makes 56 names
+CHUNK_EVENTS = 20_000  # made and written at a time: memory stays flat whatever the size
+
+# The calendar: a baseline rising towards the latest report, bursts around key days, and what is
+# scheduled after the latest report.
+KEY_DAYS = 15
+BURST_SHARE = 0.4  # of the events up to the latest report
+FUTURE_SHARE = 0.02  # of all events
+FUTURE_DAYS = 60
+ON_TOPIC = 0.7  # of a burst's own events, those about its topic
+SOURCE_REUSE = 0.5  # a citation of a recent report rather than a new one
+PAST_STATUSES = (Status.OCCURRED, Status.CANCELLED, Status.POSTPONED)
+PAST_STATUS_WEIGHTS = (95, 3, 2)
+FUTURE_STATUSES = (Status.SCHEDULED, Status.POSTPONED, Status.CANCELLED)
+FUTURE_STATUS_WEIGHTS = (85, 10, 5)
+PRECISIONS = tuple(Precision)
+PRECISION_WEIGHTS = (25, 10, 50, 7, 6, 2)
+# Scheduled events are known to the day or better: a month or a week would start before the
+# latest report.
+FUTURE_PRECISIONS = (Precision.MINUTE, Precision.HOUR, Precision.DAY)
+FUTURE_PRECISION_WEIGHTS = (25, 10, 50)
+
+
+def default_actors(events: int) -> int:
+    """One actor per twenty events, at least 8 and at most MAX_ACTORS. Past a few thousand, more
+    actors would only add people in one or two events each, which no crisis desk keeps: capped,
+    the least active of 5,000 is still in a dozen events of a million."""
+    return min(MAX_ACTORS, max(8, round(events / EVENTS_PER_ACTOR)))
+
+
 @dataclass(frozen=True)
 class GenerateReport:
     seed: int
@@ -198,17 +257,50 @@ class GenerateReport:
         )
 
 
+Progress = Callable[[int, int], None]  # told (events written so far, events in all)
+
+
 def generate(
-    engine: Engine, events: int = 10_000, seed: int = 1, zone: ZoneInfo | None = None
+    engine: Engine,
+    events: int = 10_000,
+    seed: int = 1,
+    zone: ZoneInfo | None = None,
+    actors: int | None = None,
+    progress: Progress | None = None,
 ) -> GenerateReport:
-    """Write `events` synthetic events (and their actors and sources) into a migrated database,
-    in one transaction, with the search index refreshed for them. `zone` is the crisis zone that
-    dates are days of (UTC if not given)."""
+    """Write `events` synthetic events with `actors` actors (default_actors(events) if None) and
+    their sources into a migrated database, indexed for search, in one transaction. `zone` is the
+    crisis zone that dates are days of (UTC if not given); `progress` is told after each chunk."""
     if events < 1:
         raise ValueError("generate at least one event")
+    actors = default_actors(events) if actors is None else actors
+    if actors < MIN_ACTORS:
+        raise ValueError(f"generate at least {MIN_ACTORS} actors")
     zone = zone or ZoneInfo("UTC")
     with writing(engine).begin() as connection:
-        return _Generator(connection, random.Random(seed), zone).run(events, seed)
+        generator = _Generator(connection, random.Random(seed), zone)
+        return generator.run(events, actors, seed, progress)
+
+
+@dataclass
+class _Chunk:
+    """The rows of a chunk of events. New sources get their ids when the chunk is written, and
+    citations point at source rows (of this chunk or an earlier one) until then."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[tuple[int, dict[str, Any], str | None, int]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Calendar:
+    """How many events start on each day (from FIRST_DAY), and the burst topic of busy days."""
+
+    per_day: list[int]
+    from_bursts: list[int]
+    topics: list[str | None]
 
 
 class _Generator:
@@ -217,35 +309,57 @@ class _Generator:
         self.rng = rng
         self.zone = zone
         self.now = datetime.now(UTC)
+        self.midnights: dict[int, datetime] = {}
 
-    def run(self, count: int, seed: int) -> GenerateReport:
+    def run(
+        self, count: int, actor_count: int, seed: int, progress: Progress | None
+    ) -> GenerateReport:
         connection = self.connection
         types = list(connection.scalars(select(EventType.slug).order_by(EventType.position)))
         if not types:
             raise RuntimeError("the event type vocabulary is empty: is the database migrated?")
-        actors, aliases, ranked = self._actors(max(8, round(count / 20)))
-        events, links, citations, sources, relations = self._events(count, types, actors, ranked)
-
+        actors, aliases, ranked = self._actors(actor_count)
         _insert(connection, Actor.__table__, actors)
         _insert(connection, ActorAlias.__table__, aliases)
-        _insert(connection, Source.__table__, sources)
-        _insert(connection, Event.__table__, events)
-        _insert(connection, EventActor.__table__, links)
-        _insert(connection, Citation.__table__, citations)
-        _insert(connection, EventRelation.__table__, relations)
-        event_ids = [event["id"] for event in events]
-        search.reindex(connection, event_ids)
+
+        written = dict.fromkeys(("events", "sources", "citations", "links", "relations"), 0)
+        first_id = last_id = 0
+        for chunk in self._events(count, types, ranked):
+            event_ids = [event["id"] for event in chunk.events]
+            first_id, last_id = first_id or event_ids[0], event_ids[-1]
+            source_ids = _reserve_ids(connection, Source.__table__, len(chunk.sources))
+            for source, source_id in zip(chunk.sources, source_ids, strict=True):
+                source["id"] = source_id
+                source["url"] += str(source_id)
+            citations = [
+                {"event_id": event_id, "source_id": source["id"], "quote": quote, "position": at}
+                for event_id, source, quote, at in chunk.citations
+            ]
+            _insert(connection, Source.__table__, chunk.sources)
+            _insert(connection, Event.__table__, chunk.events)
+            _insert(connection, EventActor.__table__, chunk.links)
+            _insert(connection, Citation.__table__, citations)
+            _insert(connection, EventRelation.__table__, chunk.relations)
+            # Then what the app maintains from those tables, built by the database from them.
+            search.reindex_range(connection, event_ids[0], event_ids[-1])
+            written["events"] += len(chunk.events)
+            written["sources"] += len(chunk.sources)
+            written["citations"] += len(citations)
+            written["links"] += len(chunk.links)
+            written["relations"] += len(chunk.relations)
+            if progress:
+                progress(written["events"], count)
         return GenerateReport(
             seed=seed,
-            events=len(events),
+            events=written["events"],
             actors=len(actors),
             aliases=len(aliases),
-            sources=len(sources),
-            citations=len(citations),
-            event_actors=len(links),
-            relations=len(relations),
-            first_event_id=min(event_ids),
-            last_event_id=max(event_ids),
+            sources=written["sources"],
+            citations=written["citations"],
+            event_actors=written["links"],
+            relations=written["relations"],
+            first_event_id=first_id,
+            last_event_id=last_id,
         )
 
     # Actors
@@ -255,8 +369,8 @@ class _Generator:
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
         """Rows for actors and their aliases, and the actors from most to least active."""
         rng = self.rng
-        n_states = max(2, round(count * 0.12))
-        n_orgs = max(1, round(count * 0.08))
+        n_states = min(MAX_STATES, max(2, round(count * 0.12)))
+        n_orgs = min(MAX_ORGANISATIONS, max(1, round(count * 0.08)))
         n_agencies = max(1, round(count * 0.25))
         n_people = max(1, count - n_states - n_orgs - n_agencies)
         total = n_states + n_orgs + n_agencies + n_people
@@ -364,161 +478,208 @@ class _Generator:
         rng.shuffle(rest)
         return actors, aliases, leading + rest
 
+    # The calendar
+
+    def _calendar(self, count: int) -> _Calendar:
+        """Draw every event's day: a few in the FUTURE_DAYS after the latest report (the last of
+        DAYS), the rest a mixture of a baseline rising towards it and Gaussian bursts around key
+        days, of different sizes and widths, each about a topic."""
+        rng = self.rng
+        key_days = sorted(rng.sample(range(20, DAYS - 10), min(KEY_DAYS, DAYS - 30)))
+        bursts = [
+            (day, rng.uniform(0.7, 2.5), rng.uniform(1, 3), rng.choice(TOPICS)) for day in key_days
+        ]
+        # One peak above the others: the day the crisis broke.
+        main = rng.randrange(len(bursts))
+        bursts[main] = (bursts[main][0], 1.0, 6.0, bursts[main][3])
+        burst_weights = list(accumulate(weight for _, _, weight, _ in bursts))
+        per_day = [0] * (DAYS + FUTURE_DAYS)
+        from_bursts = [0] * DAYS
+        topics: list[str | None] = [None] * DAYS
+        random_ = rng.random
+        for _ in range(count):
+            draw = random_()
+            if draw < FUTURE_SHARE:
+                day = DAYS + int(FUTURE_DAYS * random_() ** 2)  # most soon after the last report
+            elif draw < FUTURE_SHARE + BURST_SHARE:
+                burst = bursts[bisect_left(burst_weights, random_() * burst_weights[-1])]
+                day = min(DAYS - 1, max(0, round(rng.gauss(burst[0], burst[1]))))
+                from_bursts[day] += 1
+                topics[day] = burst[3]
+            else:
+                day = int(DAYS * random_() ** 0.7)  # denser towards the latest report
+            per_day[day] += 1
+        return _Calendar(per_day, from_bursts, topics)
+
     # Events
 
     def _events(
-        self,
-        count: int,
-        types: list[str],
-        actors: list[dict[str, Any]],
-        ranked: list[dict[str, Any]],
-    ) -> tuple[list[dict[str, Any]], ...]:
+        self, count: int, types: list[str], ranked: list[dict[str, Any]]
+    ) -> Iterator[_Chunk]:
+        """The events in the order of their days (so ids follow time), chunk by chunk."""
         rng = self.rng
-        event_ids = _reserve_ids(self.connection, Event.__table__, count)
+        random_, choice, choices = rng.random, rng.choice, rng.choices
         weights = list(accumulate(1 / (rank**ZIPF_EXPONENT) for rank in range(1, len(ranked) + 1)))
         total = weights[-1]
+        last_rank = len(ranked) - 1
         cities = [(name, rng.uniform(44, 56), rng.uniform(20, 45)) for name in CITY_NAMES]
-        # Start days, crisis intensity rising towards the end; ids follow time.
-        days = sorted(int(DAYS * rng.random() ** 0.7) for _ in range(count))
+        calendar = self._calendar(count)
+        recent_sources: deque[dict[str, Any]] = deque(maxlen=50)
+        recent_events: deque[int] = deque(maxlen=30)
+        chunk = _Chunk()
+        ids: list[int] = []
+        made = 0
+        for day_offset, on_day in enumerate(calendar.per_day):
+            future = day_offset >= DAYS
+            topical = 0.0
+            if not future and on_day:
+                topical = ON_TOPIC * calendar.from_bursts[day_offset] / on_day
+            for _ in range(on_day):
+                if not ids:
+                    wanted = min(CHUNK_EVENTS, count - made)
+                    ids = _reserve_ids(self.connection, Event.__table__, wanted)[::-1]
+                event_id = ids.pop()
+                made += 1
 
-        events: list[dict[str, Any]] = []
-        links: list[dict[str, Any]] = []
-        citations: list[dict[str, Any]] = []
-        sources: list[dict[str, Any]] = []
-        relations: list[dict[str, Any]] = []
-        for index, (event_id, day_offset) in enumerate(zip(event_ids, days, strict=True)):
-            # Actors: one to three, by activity.
-            wanted = rng.choices((1, 2, 3), weights=(30, 50, 20))[0]
-            chosen: list[dict[str, Any]] = []
-            for _ in range(10 * wanted):
-                actor = ranked[min(bisect_left(weights, rng.random() * total), len(ranked) - 1)]
-                if actor not in chosen:
-                    chosen.append(actor)
-                    if len(chosen) == wanted:
-                        break
-            roles = [Role.INITIATOR, rng.choice([Role.COUNTERPART, Role.SUBJECT]), Role.PARTICIPANT]
-            links += [
-                {"event_id": event_id, "actor_id": a["id"], "role": roles[i].value, "position": i}
-                for i, a in enumerate(chosen)
-            ]
-
-            event_type = rng.choice(types)
-            city, lat, lon = rng.choice(cities)
-            words = {
-                "a": chosen[0]["name"],
-                "b": chosen[1]["name"] if len(chosen) > 1 else "",
-                "topic": rng.choice(TOPICS),
-                "city": city,
-                "incident": rng.choice(INCIDENTS),
-                "mood": rng.choice(MOODS),
-                "unit": rng.choice(UNITS),
-                "sector": rng.choice(SECTORS),
-            }
-            if len(chosen) > 1:
-                templates = TWO_ACTOR_TITLES.get(event_type, GENERIC_TITLES[1:])
-            else:
-                templates = ONE_ACTOR_TITLES.get(event_type, GENERIC_TITLES[:1])
-            title = _capitalise(rng.choice(templates).format(**words))[:300]
-            sentences = rng.sample(SENTENCES, rng.randint(1, 3))
-            words["topic"] = rng.choice(TOPICS)  # the summary may touch another topic too
-            summary = " ".join(s.format(**words) for s in sentences)
-
-            start_at, precision, approximate = self._start(day_offset)
-            end_at, end_precision = None, None
-            if rng.random() < 0.1:
-                end_at, end_precision = self._end(start_at, precision)
-            status = rng.choices(list(Status), weights=(88, 6, 4, 2))[0]
-            verification = rng.choices(list(Verification), weights=(84, 11, 5))[0]
-            has_place = rng.random() < 0.6
-            events.append(
-                {
-                    "id": event_id,
-                    "key": None,
-                    "slug": slugify(title),
-                    "title": title,
-                    "summary": summary,
-                    "type_slug": event_type,
-                    "status": status.value,
-                    "verification": verification.value,
-                    "start_at": start_at,
-                    "start_precision": precision.value,
-                    "start_approximate": approximate,
-                    "end_at": end_at,
-                    "end_precision": end_precision.value if end_precision else None,
-                    "end_approximate": bool(end_at) and rng.random() < 0.1,
-                    "place_name": city if has_place else None,
-                    "place_lat": round(lat, 4) if has_place else None,
-                    "place_lon": round(lon, 4) if has_place else None,
-                    "timezone": rng.choice(REAL_ZONES)
-                    if has_place and precision == Precision.MINUTE and rng.random() < 0.3
-                    else None,
-                    "importance": rng.choices((1, 2, 3), weights=(20, 65, 15))[0],
-                    "published": True,
-                    "published_at": self.now,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                }
-            )
-
-            # Sources: a report of its own, or one of the recent ones; some with a quote.
-            cited: list[int] = []
-            for position in range(rng.choices((1, 2), weights=(70, 30))[0]):
-                if sources and rng.random() < 0.35:
-                    source_id = rng.choice(sources[-50:])["id"]
-                    if source_id in cited:
-                        continue
-                else:
-                    source_id = len(sources)  # an index for now; an id once all are made
-                    publisher, domain = rng.choice(PUBLISHERS)
-                    local_day = start_at.astimezone(self.zone).date()
-                    source_title = rng.choice(SOURCE_TITLES).format(
-                        day=f"{local_day.day} {local_day:%B %Y}", **words
-                    )
-                    sources.append(
-                        {
-                            "id": source_id,
-                            "key": None,
-                            "publisher": publisher,
-                            "title": source_title[:500],
-                            "url": f"https://{domain}/{local_day:%Y/%m/%d}/"
-                            f"{slugify(source_title)}-",
-                            "published_on": local_day,
-                        }
-                    )
-                cited.append(source_id)
-                quote = sentences[0].format(**words) if rng.random() < 0.4 else None
-                citations.append(
+                # Actors: one to three, by activity.
+                wanted = choices((1, 2, 3), cum_weights=(30, 80, 100))[0]
+                chosen: list[dict[str, Any]] = []
+                for _ in range(10 * wanted):
+                    actor = ranked[min(bisect_left(weights, random_() * total), last_rank)]
+                    if actor not in chosen:
+                        chosen.append(actor)
+                        if len(chosen) == wanted:
+                            break
+                second = Role.COUNTERPART if random_() < 0.5 else Role.SUBJECT
+                roles = (Role.INITIATOR, second, Role.PARTICIPANT)
+                chunk.links += [
                     {
                         "event_id": event_id,
-                        "source_id": source_id,
-                        "quote": quote,
+                        "actor_id": actor["id"],
+                        "role": roles[position].value,
                         "position": position,
+                    }
+                    for position, actor in enumerate(chosen)
+                ]
+
+                event_type = choice(types)
+                city, lat, lon = choice(cities)
+                topic = calendar.topics[day_offset] if random_() < topical else choice(TOPICS)
+                words = {
+                    "a": chosen[0]["name"],
+                    "b": chosen[1]["name"] if len(chosen) > 1 else "",
+                    "topic": topic,
+                    "city": city,
+                    "incident": choice(INCIDENTS),
+                    "mood": choice(MOODS),
+                    "unit": choice(UNITS),
+                    "sector": choice(SECTORS),
+                }
+                if len(chosen) > 1:
+                    templates = TWO_ACTOR_TITLES.get(event_type, GENERIC_TITLES[1:])
+                else:
+                    templates = ONE_ACTOR_TITLES.get(event_type, GENERIC_TITLES[:1])
+                title = _capitalise(choice(templates).format(**words))[:300]
+                sentences = rng.sample(SENTENCES, rng.randint(1, 3))
+                words["topic"] = choice(TOPICS)  # the summary may touch another topic too
+                summary = " ".join(s.format(**words) for s in sentences)
+                if random_() < RARE_SHARE:
+                    code_name = choice(RARE_WORDS).capitalize()
+                    summary += " " + RARE_SENTENCE.format(rare=code_name)
+
+                start_at, precision, approximate = self._start(day_offset, future)
+                end_at, end_precision = None, None
+                if random_() < 0.1:
+                    end_at, end_precision = self._end(start_at, precision)
+                if future:
+                    status = choices(FUTURE_STATUSES, FUTURE_STATUS_WEIGHTS)[0]
+                else:
+                    status = choices(PAST_STATUSES, PAST_STATUS_WEIGHTS)[0]
+                verification = choices(list(Verification), weights=(84, 11, 5))[0]
+                has_place = random_() < 0.6
+                chunk.events.append(
+                    {
+                        "id": event_id,
+                        "key": None,
+                        "slug": slugify(title),
+                        "title": title,
+                        "summary": summary,
+                        "type_slug": event_type,
+                        "status": status.value,
+                        "verification": verification.value,
+                        "start_at": start_at,
+                        "start_precision": precision.value,
+                        "start_approximate": approximate,
+                        "end_at": end_at,
+                        "end_precision": end_precision.value if end_precision else None,
+                        "end_approximate": bool(end_at) and random_() < 0.1,
+                        "place_name": city if has_place else None,
+                        "place_lat": round(lat, 4) if has_place else None,
+                        "place_lon": round(lon, 4) if has_place else None,
+                        "timezone": choice(REAL_ZONES)
+                        if has_place and precision == Precision.MINUTE and random_() < 0.3
+                        else None,
+                        "importance": choices((1, 2, 3), cum_weights=(20, 85, 100))[0],
+                        "published": True,
+                        "published_at": self.now,
+                        "created_at": self.now,
+                        "updated_at": self.now,
                     }
                 )
 
-            # Relations: a denial denies something earlier; now and then one event follows another.
-            if index and (event_type == "denial" or rng.random() < 0.05):
-                earlier = event_ids[rng.randrange(max(0, index - 30), index)]
-                relation = RelationKind.DENIES if event_type == "denial" else RelationKind.FOLLOWS
-                relations.append(
-                    {"from_event_id": event_id, "to_event_id": earlier, "relation": relation.value}
-                )
-        # Sources get their ids now that their number is known.
-        source_ids = _reserve_ids(self.connection, Source.__table__, len(sources))
-        for source in sources:
-            source["id"] = source_ids[source["id"]]
-            source["url"] += str(source["id"])
-        for citation in citations:
-            citation["source_id"] = source_ids[citation["source_id"]]
-        return events, links, citations, sources, relations
+                # Sources: a report of its own, or one of the recent ones; some with a quote.
+                cited: list[dict[str, Any]] = []
+                for position in range(choices((1, 2), cum_weights=(70, 100))[0]):
+                    if recent_sources and random_() < SOURCE_REUSE:
+                        source = choice(recent_sources)
+                        if source in cited:
+                            continue
+                    else:
+                        source = self._source(start_at, words)
+                        chunk.sources.append(source)
+                        recent_sources.append(source)
+                    cited.append(source)
+                    quote = sentences[0].format(**words) if random_() < 0.4 else None
+                    chunk.citations.append((event_id, source, quote, position))
 
-    def _start(self, day_offset: int) -> tuple[datetime, Precision, bool]:
+                # Relations: a denial denies something earlier; now and then one follows another.
+                if recent_events and (event_type == "denial" or random_() < 0.05):
+                    earlier = recent_events[rng.randrange(len(recent_events))]
+                    kind = RelationKind.DENIES if event_type == "denial" else RelationKind.FOLLOWS
+                    chunk.relations.append(
+                        {"from_event_id": event_id, "to_event_id": earlier, "relation": kind.value}
+                    )
+                recent_events.append(event_id)
+
+                if not ids:  # the chunk's ids are used up: write it
+                    yield chunk
+                    chunk = _Chunk()
+
+    def _source(self, start_at: datetime, words: dict[str, str]) -> dict[str, Any]:
+        """A new report, its id (and the end of its URL) given when its chunk is written."""
+        publisher, domain = self.rng.choice(PUBLISHERS)
+        local_day = start_at.astimezone(self.zone).date()
+        title = self.rng.choice(SOURCE_TITLES).format(
+            day=f"{local_day.day} {local_day:%B %Y}", **words
+        )
+        return {
+            "key": None,
+            "publisher": publisher,
+            "title": title[:500],
+            "url": f"https://{domain}/{local_day:%Y/%m/%d}/{slugify(title)}-",
+            "published_on": local_day,
+        }
+
+    def _start(self, day_offset: int, future: bool = False) -> tuple[datetime, Precision, bool]:
         """An instant at a precision, stored as app.dates reads it: a day is its local midnight,
         a week its Monday, a month its first day (or early/mid/late when approximate), a year
-        1 January."""
+        1 January. What is scheduled is known to the day or better."""
         rng = self.rng
         day = FIRST_DAY + timedelta(days=day_offset)
-        precision = rng.choices(list(Precision), weights=(25, 10, 50, 7, 6, 2))[0]
+        if future:
+            precision = rng.choices(FUTURE_PRECISIONS, FUTURE_PRECISION_WEIGHTS)[0]
+        else:
+            precision = rng.choices(PRECISIONS, PRECISION_WEIGHTS)[0]
         approximate = rng.random() < 0.08
         match precision:
             case Precision.MINUTE:
@@ -530,14 +691,21 @@ class _Generator:
                 moment = datetime(day.year, day.month, day.day, rng.randrange(24))
                 return instant(moment, self.zone), precision, approximate
             case Precision.DAY:
-                return instant(day, self.zone), precision, approximate
+                return self._midnight(day), precision, approximate
             case Precision.WEEK:
-                return instant(day - timedelta(days=day.weekday()), self.zone), precision, False
+                return self._midnight(day - timedelta(days=day.weekday())), precision, False
             case Precision.MONTH:
                 first = day.replace(day=rng.choice((5, 15, 25)) if approximate else 1)
-                return instant(first, self.zone), precision, approximate
+                return self._midnight(first), precision, approximate
             case _:
-                return instant(date(day.year, 1, 1), self.zone), Precision.YEAR, False
+                return self._midnight(date(day.year, 1, 1)), Precision.YEAR, False
+
+    def _midnight(self, day: date) -> datetime:
+        """The instant a local day starts, remembered: a million events fall on a few hundred."""
+        ordinal = day.toordinal()
+        if ordinal not in self.midnights:
+            self.midnights[ordinal] = instant(day, self.zone)
+        return self.midnights[ordinal]
 
     def _end(self, start_at: datetime, precision: Precision) -> tuple[datetime, Precision]:
         rng = self.rng

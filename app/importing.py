@@ -1,22 +1,40 @@
 """`brink import` and /admin/import: events from a file, all of them or none.
 
-`app/import_formats.py` reads the file into plans; they are written here through
-`app/editing.py` in one transaction, so every change is validated as an editor's would be and
-recorded as a revision (with the importing user, or none from the command line). Every bad
-record is reported, and if there is any, nothing is written.
+`app/import_formats.py` reads the file into plans; they are checked and written here in one
+transaction, with the rules of `app/editing.py` (the same input models, the same messages), and
+every created or changed event and actor gets its revision (with the importing user, or none from
+the command line). Every bad record is reported, and if there is any, nothing is written.
 
 Records are matched, so importing the same file again changes nothing: Brink's formats by id
 (ids are kept), TimelineJS's by `unique_id`, or else by a key made from the headline and date.
+
+A file may hold a hundred thousand events, so the work is done in bulk: what the records refer
+to (actors, sources, existing events, keys) is read up front with a few IN queries, events are
+checked in memory a thousand at a time and written with Core executemany (rows, links,
+revisions), and the search index is refreshed once at the end. Only the rare changes of an
+existing record's publication, trash state or actor go through the editing functions one by one.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
+from app import live, search
 from app.db import write_session
 from app.editing import (
     ActorInput,
@@ -24,12 +42,11 @@ from app.editing import (
     EventInput,
     SourceInput,
     create_actor,
-    create_event,
-    create_source,
     delete_event,
+    diff,
+    event_columns,
     event_input,
-    find_actor,
-    load_actor,
+    event_problems,
     load_event,
     parse,
     publish_event,
@@ -37,8 +54,6 @@ from app.editing import (
     slugify,
     unpublish_event,
     update_actor,
-    update_event,
-    update_source,
 )
 from app.import_formats import (
     ActorPlan,
@@ -55,10 +70,27 @@ from app.import_formats import (
     SourceText,
     read,
 )
-from app.models import Actor, ActorFormerSlug, Event, EventType, Source
+from app.models import (
+    Actor,
+    ActorAlias,
+    ActorFormerSlug,
+    Citation,
+    Event,
+    EventActor,
+    EventRelation,
+    EventType,
+    Revision,
+    Source,
+    utcnow,
+)
 
 Progress = Callable[[int, int], None]  # (records done, records in all)
 KINDS = ("events", "actors", "sources")
+CHUNK = 1000  # ids in one IN list, events checked and written at a time
+EVENTS = cast(Any, Event.__table__)
+SOURCES = cast(Any, Source.__table__)
+ACTORS = cast(Any, Actor.__table__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -126,6 +158,11 @@ def import_file(
     return report
 
 
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _same_links(one: list[dict[str, Any]], other: list[dict[str, Any]]) -> bool:
     def key(link: dict[str, Any]) -> tuple[str, str]:
         return str(link["actor"]), str(link["role"])
@@ -133,8 +170,90 @@ def _same_links(one: list[dict[str, Any]], other: list[dict[str, Any]]) -> bool:
     return sorted(map(key, one)) == sorted(map(key, other))
 
 
+class _Actors:
+    """Every actor's id, slug and name in memory, to find the actors records name without a
+    query each (and, for TimelineJS groups, their aliases)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.name_of: dict[int, str] = {}
+        self.by_slug: dict[str, int] = {}
+        self.groups: dict[str, dict[str, int]] | None = None  # name, alias, slug → id
+        for actor_id, slug, name in connection.execute(
+            select(ACTORS.c.id, ACTORS.c.slug, ACTORS.c.name).order_by(ACTORS.c.id)
+        ):
+            self.add(actor_id, slug, name)
+
+    def add(self, actor_id: int, slug: str, name: str) -> None:
+        self.name_of[actor_id] = name
+        self.by_slug[slug] = actor_id
+        if self.groups is not None:
+            self.groups["name"].setdefault(name.casefold(), actor_id)
+            self.groups["slug"].setdefault(slug, actor_id)
+
+    def find(self, ref: int | str) -> int | None:
+        """An id or a slug, as editing.find_actor reads it."""
+        if isinstance(ref, int) or ref.isdigit():
+            return int(ref) if int(ref) in self.name_of else None
+        return self.by_slug.get(ref)
+
+    def group(self, name: str) -> int | None:
+        """A TimelineJS group's actor: by name, then alias, then slug (any case)."""
+        if self.groups is None:
+            groups: dict[str, dict[str, int]] = {"name": {}, "alias": {}, "slug": {}}
+            for actor_id in sorted(self.name_of):
+                groups["name"].setdefault(self.name_of[actor_id].casefold(), actor_id)
+            for slug, actor_id in sorted(self.by_slug.items(), key=lambda item: item[1]):
+                groups["slug"].setdefault(slug, actor_id)
+            aliases = select(ActorAlias.actor_id, ActorAlias.name).order_by(ActorAlias.actor_id)
+            for actor_id, alias in self.connection.execute(aliases):
+                groups["alias"].setdefault(alias.casefold(), actor_id)
+            self.groups = groups
+        wanted = name.strip().casefold()
+        tries = [("name", wanted), ("alias", wanted), ("slug", wanted), ("slug", slugify(name))]
+        return next((self.groups[k][v] for k, v in tries if v in self.groups[k]), None)
+
+
+@dataclass
+class _Known:
+    """A source a described source (SourceText) may be: id None until it is inserted."""
+
+    id: int | None
+    publisher: str
+    title: str
+
+
+@dataclass(eq=False)
+class _NewActor:
+    """An actor the file adds, waiting to be inserted after its parent."""
+
+    plan: ActorPlan
+    row: dict[str, Any]  # the actors row; "id" once known
+    parent: "int | _NewActor | None"
+    aliases: list[str]
+
+    @property
+    def id(self) -> int | None:
+        return self.row.get("id") if "parent_id" in self.row else None
+
+
+@dataclass
+class _Written:
+    """What one chunk of events writes."""
+
+    created: list[dict[str, Any]] = field(default_factory=list)  # event rows, with "id" or not
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[dict[str, Any]] = field(default_factory=list)  # only the key changed
+    links: list[tuple[Any, list[tuple[int, str]], list[tuple[int, str | None]]]] = field(
+        default_factory=list
+    )  # (event row or id, actors, sources)
+    revisions: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # (row or id, row)
+    relations: list[tuple[Any, set[tuple[int, str]]]] = field(default_factory=list)
+
+
 class _Writer:
-    """Writes plans through app/editing.py, collecting every record's problems."""
+    """Checks plans against what the database holds and writes them, collecting every record's
+    problems."""
 
     def __init__(
         self,
@@ -146,6 +265,7 @@ class _Writer:
         report: ImportReport,
     ) -> None:
         self.session = session
+        self.connection = session.connection()
         self.zone = zone
         self.options = options
         self.user_id = user_id
@@ -153,7 +273,14 @@ class _Writer:
         self.report = report
         self.problems: list[tuple[int, str]] = []
         self.explicit_ids: set[str] = set()  # tables given rows with the file's ids
-        self.actor_index: dict[str, dict[str, int]] | None = None
+        self.postgresql = self.connection.dialect.name == "postgresql"
+        self.actors = _Actors(self.connection)
+        self.types = set(self.connection.scalars(select(EventType.slug)))
+        self.source_ids: set[int] = set()  # sources known to exist
+        self.described: dict[str | None, list[_Known]] = {}  # SourceText candidates by URL
+        self.event_ids: set[int] = set()  # events known to exist (or to be made by this file)
+        self.reindex: set[int] = set()
+        self.now = utcnow()
 
     def fail(self, at: Location, error: EditError | str, field_path: str | None = None) -> None:
         if isinstance(error, EditError):
@@ -175,36 +302,106 @@ class _Writer:
 
         if progress is not None:
             progress(0, total)
-        for plan in parsed.sources:
-            self.source(plan)
-            tick()
-        for plan in self._parents_first(parsed.actors):
-            self.actor(plan)
-            tick()
+        self.sources(parsed.sources, tick)
+        self.write_actors(self._parents_first(parsed.actors), tick)
         self.events(parsed.events, tick)
+        search.reindex(self.connection, self.reindex)
         self._move_id_sequences()
+
+    def _rows_in(self, query: Any, column: Any, values: Sequence[Any]) -> Iterator[Any]:
+        """The rows of `query` whose `column` is one of `values`, a chunk at a time."""
+        for chunk in _chunks(sorted(set(values), key=str)):
+            yield from self.connection.execute(query.where(column.in_(chunk)))
+
+    def _revision(self, entity: str, entity_id: int, version: int, **values: Any) -> dict:
+        live.announce(self.session)  # open timelines hear of it at commit (PostgreSQL)
+        return {
+            "entity": entity, "entity_id": entity_id, "version": version,
+            "user_id": self.user_id, "created_at": self.now, "note": self.note.strip(),
+            "public": False, "changes": [], **values,
+        }  # fmt: skip
 
     # Sources
 
-    def source(self, plan: SourcePlan) -> None:
-        session = self.session
-        source = session.get(Source, plan.id) if plan.id else None
-        if plan.key:
-            holder = session.scalar(select(Source.id).where(Source.key == plan.key))
+    def sources(self, plans: list[SourcePlan], tick: Callable[[], None]) -> None:
+        columns = (SOURCES.c.id, SOURCES.c.key, SOURCES.c.publisher, SOURCES.c.title)
+        query = select(*columns, SOURCES.c.url, SOURCES.c.published_on, SOURCES.c.version)
+        stored = {row.id: row for row in self._rows_in(query, SOURCES.c.id, [p.id for p in plans])}
+        holders = dict(
+            self._rows_in(
+                select(SOURCES.c.key, SOURCES.c.id), SOURCES.c.key, [p.key for p in plans]
+            )
+        )
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for plan in plans:
+            tick()
+            holder = holders.get(plan.key) if plan.key else None
             if holder is not None and holder != plan.id:
                 self.fail(plan.at, f"the key {plan.key!r} belongs to source {holder}", "key")
-                return
-        if source is None:
-            source = create_source(session, plan.data, id=plan.id)
-            source.key = plan.key
-            self._explicit("sources", plan.id)
-            self.count("sources", "created")
-            return
-        changed = update_source(session, source, plan.data, expected_version=None)
-        if source.key != plan.key:
-            source.key = plan.key
-            changed = True
-        self.count("sources", "updated" if changed else "unchanged")
+                continue
+            data = plan.data
+            values = {
+                "publisher": data.publisher, "title": data.title, "url": data.url,
+                "published_on": data.published, "key": plan.key,
+            }  # fmt: skip
+            row = stored.get(plan.id) if plan.id else None
+            if row is None:
+                new.append({**values, "id": plan.id, "version": 1})
+                self.count("sources", "created")
+                continue
+            self.source_ids.add(row.id)
+            same = all(getattr(row, name) == value for name, value in values.items())
+            if same:
+                self.count("sources", "unchanged")
+                continue
+            # A new key alone is bookkeeping; a change of what the source says is a new version.
+            edited = any(getattr(row, name) != values[name] for name in values if name != "key")
+            changed.append({**values, "_id": row.id, "version": row.version + int(edited)})
+            self.count("sources", "updated")
+            if edited:  # search documents hold the publisher
+                citing = select(Citation.event_id).where(Citation.source_id == row.id)
+                self.reindex.update(self.connection.scalars(citing))
+        with_ids = [row for row in new if row["id"] is not None]
+        if with_ids:
+            self.connection.execute(insert(SOURCES), with_ids)
+            self.explicit_ids.add("sources")
+        self.source_ids.update(row["id"] for row in with_ids)
+        self.source_ids.update(self._insert([r for r in new if r["id"] is None], SOURCES))
+        if changed:
+            statement = update(SOURCES).where(SOURCES.c.id == bindparam("_id"))
+            self.connection.execute(statement, changed)
+
+    def _insert(self, rows: list[dict[str, Any]], table: Any) -> list[int]:
+        """Insert rows without ids, giving them new ids (in order, returned): drawn from
+        PostgreSQL's sequence, or on SQLite counted on from the highest id (and from the highest
+        ever used, for an AUTOINCREMENT table), the write lock held. (INSERT … RETURNING in
+        parameter order would send SQLite one statement a row.)"""
+        if not rows:
+            return []
+        if self.postgresql:
+            ids = sorted(
+                self.connection.scalars(
+                    text(
+                        f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                        "FROM generate_series(1, :count)"
+                    ),
+                    {"count": len(rows)},
+                )
+            )
+        else:
+            highest = self.connection.scalar(select(func.max(table.c.id))) or 0
+            if table.dialect_options["sqlite"].get("autoincrement"):
+                used = self.connection.scalar(
+                    text("SELECT seq FROM sqlite_sequence WHERE name = :name"),
+                    {"name": table.name},
+                )
+                highest = max(highest, used or 0)
+            ids = list(range(highest + 1, highest + 1 + len(rows)))
+        for row, id_ in zip(rows, ids, strict=True):
+            row["id"] = id_
+        self.connection.execute(insert(table), rows)
+        return ids
 
     # Actors
 
@@ -231,29 +428,133 @@ class _Writer:
             visit(plan)
         return ordered
 
-    def actor(self, plan: ActorPlan) -> None:
-        session = self.session
-        actor = load_actor(session, plan.id) if plan.id else None
+    def write_actors(self, plans: list[ActorPlan], tick: Callable[[], None]) -> None:
+        """New actors first, checked here and inserted together; then changes to existing ones,
+        through editing.update_actor (their new parent may be one of the new actors)."""
+        ids = sorted({plan.id for plan in plans if plan.id})
+        stored: dict[int, Actor] = {}
+        for chunk in _chunks(ids):
+            query = (
+                select(Actor)
+                .where(Actor.id.in_(chunk))
+                .options(selectinload(Actor.aliases), selectinload(Actor.former_slugs))
+                .with_for_update(of=Actor)
+            )
+            stored.update((actor.id, actor) for actor in self.session.scalars(query))
+        # An existing actor's slug as the file has it (it may rename it), for new members.
+        self.file_slugs = {plan.data.slug: plan.id for plan in plans if plan.id in stored}
+        self.pending: dict[str | int, _NewActor] = {}  # new actors by slug and by the file's id
+        for plan in plans:
+            if plan.id not in stored:
+                self._new_actor(plan)
+                tick()
+        self._write_new_actors()
+        for plan in plans:
+            actor = stored.get(plan.id or 0)
+            if actor is not None:
+                self._update_actor(plan, actor)
+                tick()
+
+    def _update_actor(self, plan: ActorPlan, actor: Actor) -> None:
+        old_slug = actor.slug
         try:
-            if actor is None:
-                actor = create_actor(
-                    session, plan.data, self.user_id, self.note, action="import", id=plan.id
-                )
-                self._explicit("actors", plan.id)
-                outcome = "created"
-            else:
-                changed = update_actor(
-                    session, actor, plan.data, self.user_id, expected_version=None,
-                    note=self.note, action="reimport",
-                )  # fmt: skip
-                outcome = "updated" if changed else "unchanged"
+            changed = update_actor(
+                self.session, actor, plan.data, self.user_id, expected_version=None,
+                note=self.note, action="reimport",
+            )  # fmt: skip
         except EditError as error:
             self.fail(plan.at, error)
             return
-        if self._former_slugs(plan, actor) and outcome == "unchanged":
-            outcome = "updated"
-        self.actor_index = None
-        self.count("actors", outcome)
+        if actor.slug != old_slug:
+            self.actors.by_slug.pop(old_slug, None)
+        self.actors.add(actor.id, actor.slug, actor.name)
+        if self._former_slugs(plan, actor):
+            changed = True
+        self.count("actors", "updated" if changed else "unchanged")
+
+    def _new_actor(self, plan: ActorPlan) -> None:
+        """A new actor, checked as editing.create_actor checks one."""
+        data = plan.data
+        errors: dict[str, str] = {}
+        slug = data.slug or slugify(data.name)
+        if slug in self.actors.by_slug or slug in self.pending:
+            errors["slug"] = f"The slug {slug!r} belongs to another actor."
+        parent: int | _NewActor | None = None
+        if data.parent is not None and data.parent != "":
+            ref = data.parent
+            key = int(ref) if isinstance(ref, int) or ref.isdigit() else ref
+            parent = self.pending.get(key) or self.file_slugs.get(ref) or self.actors.find(ref)
+            if parent is None:
+                errors["parent"] = f"There is no actor {data.parent!r}."
+        for former in plan.former_slugs:
+            if former in self.actors.by_slug or former in self.pending or former == slug:
+                errors.setdefault("former_slugs", f"{former!r} is the slug of an actor")
+        if errors:
+            self.fail(plan.at, EditError(errors))
+            return
+        row = {
+            "slug": slug, "name": data.name, "kind": data.kind.value,
+            "description": data.description.strip(), "version": 1,
+        }  # fmt: skip
+        if plan.id is not None:
+            row["id"] = plan.id
+            self.explicit_ids.add("actors")
+        new = _NewActor(plan, row, parent, list(dict.fromkeys(a for a in data.aliases if a)))
+        self.pending[slug] = new
+        if plan.id is not None:
+            self.pending[plan.id] = new
+        self.count("actors", "created")
+
+    def _write_new_actors(self) -> None:
+        """Insert the new actors, parents before members (a round per level of the tree), then
+        their aliases, former slugs and revisions."""
+        written: list[_NewActor] = []
+        todo = list(dict.fromkeys(self.pending.values()))
+        while todo:
+            ready = [new for new in todo if not isinstance(new.parent, _NewActor) or new.parent.id]
+            if not ready:
+                break  # a loop of parents: already reported
+            for new in ready:
+                parent = new.parent
+                new.row["parent_id"] = parent.id if isinstance(parent, _NewActor) else parent
+            with_ids = [new.row for new in ready if "id" in new.row]
+            if with_ids:
+                self.connection.execute(insert(ACTORS), with_ids)
+            without = [new for new in ready if "id" not in new.row]
+            ids = self._insert([dict(new.row) for new in without], ACTORS)
+            for new, id_ in zip(without, ids, strict=True):
+                new.row["id"] = id_
+            written += ready
+            todo = [new for new in todo if new not in ready]
+        aliases, former, revisions = [], {}, []
+        for new in written:
+            actor_id = new.row["id"]
+            self.actors.add(actor_id, new.row["slug"], new.row["name"])
+            aliases += [
+                {"actor_id": actor_id, "name": name, "position": position}
+                for position, name in enumerate(new.aliases)
+            ]
+            former.update(dict.fromkeys(new.plan.former_slugs, actor_id))
+            data = new.plan.data
+            snapshot = ActorInput(
+                name=data.name, slug=new.row["slug"], kind=data.kind,
+                parent=new.row["parent_id"], aliases=new.aliases,
+                description=new.row["description"],
+            ).model_dump(mode="json")  # fmt: skip
+            revisions.append(
+                self._revision("actor", actor_id, 1, action="import", snapshot=snapshot)
+            )
+        if aliases:
+            self.connection.execute(insert(ActorAlias.__table__), aliases)
+        if former:
+            # A former slug held by another actor moves to the one the file gives it to.
+            table = cast(Any, ActorFormerSlug.__table__)
+            for chunk in _chunks(sorted(former)):
+                self.connection.execute(delete(table).where(table.c.slug.in_(chunk)))
+            rows = [{"slug": slug, "actor_id": id_} for slug, id_ in former.items()]
+            self.connection.execute(insert(table), rows)
+        if revisions:
+            self.connection.execute(insert(Revision.__table__), revisions)
 
     def _former_slugs(self, plan: ActorPlan, actor: Actor) -> bool:
         wanted = sorted(plan.former_slugs)
@@ -275,158 +576,334 @@ class _Writer:
 
     def named_actor(self, name: str) -> int:
         """A TimelineJS group's actor: by name, then alias, then slug (any case); or a new one."""
-        if self.actor_index is None:
-            actors = self.session.scalars(
-                select(Actor).options(selectinload(Actor.aliases)).order_by(Actor.id)
-            )
-            index: dict[str, dict[str, int]] = {"name": {}, "alias": {}, "slug": {}}
-            for actor in actors:
-                index["name"].setdefault(actor.name.casefold(), actor.id)
-                index["slug"].setdefault(actor.slug, actor.id)
-                for alias in actor.alias_names:
-                    index["alias"].setdefault(alias.casefold(), actor.id)
-            self.actor_index = index
-        wanted = name.strip().casefold()
-        tries = [("name", wanted), ("alias", wanted), ("slug", wanted), ("slug", slugify(name))]
-        for kind, key in tries:
-            if key in self.actor_index[kind]:
-                return self.actor_index[kind][key]
+        found = self.actors.group(name)
+        if found is not None:
+            return found
         data = parse(ActorInput, {"name": name.strip(), "kind": self.options.actor_kind.value})
         actor = create_actor(self.session, data, self.user_id, self.note, action="import")
         self.count("actors", "created")
-        self.actor_index["name"][wanted] = actor.id
-        self.actor_index["slug"][actor.slug] = actor.id
+        self.actors.add(actor.id, actor.slug, actor.name)
+        assert self.actors.groups is not None
+        self.actors.groups["name"][name.strip().casefold()] = actor.id
         return actor.id
 
     # Sources named by their text
 
-    def source_text(self, ref: SourceText, cited: list[int]) -> int:
-        """The source a row describes: one the event already cites, one in the database, or a
-        new one."""
-        query = select(Source.id).where(Source.url == ref.url if ref.url else Source.url.is_(None))
-        if not ref.by_url:
-            query = query.where(Source.publisher == ref.publisher, Source.title == ref.title)
-        matches = list(self.session.scalars(query.order_by(Source.id)))
-        found = next((id_ for id_ in matches if id_ in cited), matches[0] if matches else None)
-        if found is None:
+    def _described_sources(self, plans: list[EventPlan]) -> None:
+        """Find the sources the file describes by their text (Brink CSV, TimelineJS) and insert
+        those missing, all at once; a description that is no valid source fails its record."""
+        refs = [
+            (plan, ref)
+            for plan in plans
+            for ref, _ in plan.sources or []
+            if isinstance(ref, SourceText)
+        ]
+        if not refs:
+            return
+        columns = (SOURCES.c.url, SOURCES.c.id, SOURCES.c.publisher, SOURCES.c.title)
+        query = select(*columns).order_by(SOURCES.c.id)
+        urls = [ref.url for _, ref in refs if ref.url]
+        titles = [ref.title for _, ref in refs if not ref.url]
+        found = list(self._rows_in(query, SOURCES.c.url, urls))
+        found += self._rows_in(query.where(SOURCES.c.url.is_(None)), SOURCES.c.title, titles)
+        for url, id_, publisher, title in sorted(found, key=lambda row: row.id):
+            self.described.setdefault(url, []).append(_Known(id_, publisher, title))
+            self.source_ids.add(id_)
+        new: list[tuple[_Known, dict[str, Any]]] = []
+        for plan, ref in refs:
+            if self._matches(ref):
+                continue
             data = {"publisher": ref.publisher, "title": ref.title, "url": ref.url}
-            found = create_source(self.session, parse(SourceInput, data)).id
+            try:
+                source = parse(SourceInput, data)
+            except EditError as error:
+                self.fail(plan.at, EditError({"sources": next(iter(error.errors.values()))}))
+                self.bad.add(id(plan))
+                continue
+            known = _Known(None, ref.publisher, ref.title)
+            self.described.setdefault(ref.url, []).append(known)
+            row = {"publisher": source.publisher, "title": source.title, "url": source.url}
+            new.append((known, {**row, "published_on": None, "key": None, "version": 1}))
+        ids = self._insert([row for _, row in new], SOURCES)
+        for (known, _), id_ in zip(new, ids, strict=True):
+            known.id = id_
+            self.source_ids.add(id_)
             self.count("sources", "created")
-        return found
+
+    def _matches(self, ref: SourceText) -> list[int]:
+        return [
+            cast(int, known.id)
+            for known in self.described.get(ref.url, [])
+            if ref.by_url or (known.publisher == ref.publisher and known.title == ref.title)
+        ]
+
+    def source_text(self, ref: SourceText, cited: list[int]) -> int:
+        """The source a row describes: one the event already cites, else the first."""
+        matches = self._matches(ref)
+        return next((id_ for id_ in matches if id_ in cited), matches[0])
 
     # Events
 
     def events(self, plans: list[EventPlan], tick: Callable[[], None]) -> None:
-        session = self.session
-        file_ids = {plan.id for plan in plans if plan.id is not None}
-        outcomes: dict[int, str] = {}
-        # Out of the trash first: other events may relate to them.
-        for index, plan in enumerate(plans):
-            if plan.state and plan.id and plan.state.deleted_at is None:
-                event = session.get(Event, plan.id)
-                if event is not None and event.deleted_at is not None:
-                    restore_event(session, event, self.zone, self.user_id, self.note)
-                    outcomes[index] = "updated"
-        later: list[tuple[int, EventPlan, Event, dict[str, Any]]] = []
-        done: list[tuple[int, EventPlan, Event]] = []
-        for index, plan in enumerate(plans):
-            result = self.event(plan, file_ids)
-            tick()
-            if result is None:
-                outcomes[index] = "failed"
-                continue
-            event, outcome, deferred = result
-            if outcomes.get(index) != "updated" or outcome == "created":
-                outcomes[index] = outcome
-            done.append((index, plan, event))
-            if deferred is not None:
-                later.append((index, plan, event, deferred))
-        # Relations to events the file created after the event that names them.
-        for index, plan, event, data in later:
-            try:
-                changed = update_event(
-                    session, event, parse(EventInput, data), self.zone, self.user_id,
-                    expected_version=None, note=self.note, action="reimport",
-                )  # fmt: skip
-            except EditError as error:
-                self.fail(plan.at, error)
-                outcomes[index] = "failed"
-                continue
-            if changed and outcomes[index] == "unchanged":
-                outcomes[index] = "updated"
-        for index, plan, event in done:
-            if not plan.state or outcomes[index] == "failed":
-                continue
-            if self.state(plan, event) and outcomes[index] == "unchanged":
-                outcomes[index] = "updated"
-        for outcome in outcomes.values():
-            if outcome != "failed":
-                self.count("events", outcome)
+        self.bad: set[int] = set()  # plans already failed
+        # What the file's records refer to, read up front.
+        self.event_ids = {plan.id for plan in plans if plan.id is not None}
+        targets = {r["event"] for plan in plans for r in plan.relations or []} - self.event_ids
+        query = select(EVENTS.c.id)
+        self.event_ids.update(row.id for row in self._rows_in(query, EVENTS.c.id, list(targets)))
+        cited = {
+            ref for plan in plans for ref, _ in plan.sources or [] if isinstance(ref, int)
+        } - self.source_ids
+        query = select(SOURCES.c.id)
+        self.source_ids.update(row.id for row in self._rows_in(query, SOURCES.c.id, list(cited)))
+        keys = [plan.key for plan in plans if plan.key]
+        query = select(EVENTS.c.key, EVENTS.c.id)
+        self.key_holders: dict[str, int] = dict(self._rows_in(query, EVENTS.c.key, keys))
+        self._described_sources(plans)
+        states: list[tuple[EventPlan, SimpleNamespace, str]] = []
+        relations: list[dict[str, Any]] = []
+        for chunk in _chunks(plans):
+            stored = self._stored([p.id or self.key_holders.get(p.key or "") for p in chunk])
+            written = _Written()
+            for plan in chunk:
+                tick()
+                if id(plan) in self.bad:
+                    continue
+                event = stored.get(plan.id or self.key_holders.get(plan.key or "") or 0)
+                outcome = self.event(plan, event, written)
+                if event is not None and plan.state is not None and outcome is not None:
+                    states.append((plan, event, outcome))
+            relations += self._write(written)
+        if self.problems:
+            return  # nothing will be kept: a relation may point to an event never written
+        if relations:
+            self.connection.execute(insert(EventRelation.__table__), relations)
+        # Publication and the trash, as a Brink JSON file has them, for events that were here.
+        for plan, event, outcome in states:
+            if self._state_differs(plan, event):
+                self.state(plan, event)
+                if outcome == "unchanged":
+                    self.report.unchanged["events"] -= 1
+                    self.report.updated["events"] += 1
 
-    def _match(self, plan: EventPlan) -> Event | None:
-        """The event a plan is about, by id or else by key; None for a new one."""
-        if plan.id is not None:
-            return load_event(self.session, plan.id)
-        if plan.key is not None:
-            found = self.session.scalar(select(Event.id).where(Event.key == plan.key))
-            return load_event(self.session, found) if found is not None else None
-        return None
+    def _stored(self, ids: list[int | None]) -> dict[int, SimpleNamespace]:
+        """Existing events by id, locked, each as event_input reads an Event (without the ORM:
+        a re-import reads a hundred thousand of them)."""
+        wanted = [id_ for id_ in ids if id_ is not None]
+        if not wanted:
+            return {}
+        query = select(EVENTS).where(EVENTS.c.id.in_(wanted))
+        if self.postgresql:
+            query = query.with_for_update()
+        stored = {
+            row["id"]: SimpleNamespace(**row, actor_links=[], citations=[], relations_out=[])
+            for row in self.connection.execute(query).mappings()
+        }
+        for table, attribute, column in (
+            (EventActor.__table__, "actor_links", "event_id"),
+            (Citation.__table__, "citations", "event_id"),
+            (EventRelation.__table__, "relations_out", "from_event_id"),
+        ):
+            table = cast(Any, table)
+            order = table.c.position if attribute != "relations_out" else table.c.id
+            links = select(table).where(table.c[column].in_(list(stored))).order_by(order)
+            for link in self.connection.execute(links):
+                getattr(stored[getattr(link, column)], attribute).append(link)
+                if attribute == "citations":
+                    self.source_ids.add(link.source_id)
+                elif attribute == "relations_out":
+                    self.event_ids.add(link.to_event_id)
+        return stored
 
     def event(
-        self, plan: EventPlan, file_ids: set[int]
-    ) -> tuple[Event, str, dict[str, Any] | None] | None:
-        """Create or update one event; (event, outcome, data still to save) or None if bad."""
+        self, plan: EventPlan, stored: SimpleNamespace | None, written: _Written
+    ) -> str | None:
+        """Check one event's plan and add what it changes to `written`; its outcome, or None if
+        it is bad."""
         if plan.id is not None and plan.key is not None:
-            holder = self.session.scalar(select(Event.id).where(Event.key == plan.key))
+            holder = self.key_holders.get(plan.key)
             if holder is not None and holder != plan.id:
                 self.fail(plan.at, f"the key {plan.key!r} belongs to event {holder}", "key")
                 return None
-        event = self._match(plan)
-        current = event_input(event, self.zone) if event is not None else None
+        current = event_input(cast(Event, stored), self.zone) if stored is not None else None
         try:
             data = self._data(plan, current)
+            if current is None and not data["actors"] and plan.no_actor:
+                raise EditError({"actors": plan.no_actor})
+            wanted = parse(EventInput, data)
+            event_id = stored.id if stored is not None else plan.id
+            resolved = self._resolve(wanted, event_id)
         except EditError as error:
             self.fail(plan.at, error)
             return None
-        if current is None and not data["actors"] and plan.no_actor:
-            self.fail(plan.at, plan.no_actor, "actors")
-            return None
-        # A relation to an event this file has yet to create waits for it.
-        now = [
-            relation
-            for relation in data["relations"]
-            if relation["event"] not in file_ids or self.session.get(Event, relation["event"])
-        ]
-        deferred = data if len(now) < len(data["relations"]) else None
-        try:
-            wanted = parse(EventInput, {**data, "relations": now})
-            if event is None:
-                state = plan.state
-                publish = (
-                    state.published and state.deleted_at is None if state else self.options.publish
-                )
-                event = create_event(
-                    self.session, wanted, self.zone, self.user_id, publish=publish,
-                    note=self.note, action="import", id=plan.id,
-                )  # fmt: skip
-                self._explicit("events", plan.id)
-                event.key = plan.key
-                if state is not None and state.created_at is not None:
-                    event.created_at = state.created_at
-                return event, "created", deferred
-            changed = False
-            if wanted != current:  # unchanged records are not checked again, nor saved
-                changed = update_event(
-                    self.session, event, wanted, self.zone, self.user_id, expected_version=None,
-                    note=self.note, action="reimport",
-                )  # fmt: skip
-        except EditError as error:
-            self.fail(plan.at, error)
-            return None
-        if plan.key and event.key != plan.key:
-            event.key = plan.key
+        columns, actors, sources, relations = resolved
+        after = self._input(columns, actors, sources, relations)
+        snapshot = after.model_dump(mode="json")
+        if stored is None:
+            row = {**columns, **self._new_state(plan), "key": plan.key, "version": 1}
+            if event_id is not None:
+                row["id"] = event_id
+                self.explicit_ids.add("events")
+            written.created.append(row)
+            written.links.append((row, actors, sources))
+            written.relations.append((row, relations))
+            snapshot["_published"] = row["published"]
+            written.revisions.append((row, {"action": "import", "snapshot": snapshot}))
+            self.count("events", "created")
+            return "created"
+        changed = False
+        if after != current:
+            assert current is not None
+            stored.version += 1
+            values = {**columns, "_id": stored.id, "version": stored.version}
+            written.updated.append(values)
+            written.links.append((stored.id, actors, sources))
+            written.relations.append((stored.id, relations))
+            public = stored.published_at is not None and current.status != after.status
+            before = current.model_dump(mode="json")
+            revision = {
+                "action": "reimport", "public": public, "version": stored.version,
+                "snapshot": {**snapshot, "_published": stored.published},
+                "changes": diff(before, snapshot),
+            }  # fmt: skip
+            written.revisions.append((stored.id, revision))
             changed = True
-        return event, "updated" if changed else "unchanged", deferred
+        if plan.key and stored.key != plan.key:
+            written.keys.append({"_id": stored.id, "key": plan.key})
+            changed = True
+        outcome = "updated" if changed else "unchanged"
+        self.count("events", outcome)
+        return outcome
+
+    def _new_state(self, plan: EventPlan) -> dict[str, Any]:
+        """A new event's publication: as the file has it (Brink JSON), else the import's."""
+        state = plan.state
+        if state is None:
+            published = self.options.publish
+            return {
+                "published": published, "published_at": self.now if published else None,
+                "deleted_at": None, "created_at": self.now,
+            }  # fmt: skip
+        published = state.published and state.deleted_at is None
+        return {
+            "published": published,
+            "published_at": state.published_at or (self.now if published else None),
+            "deleted_at": state.deleted_at,
+            "created_at": state.created_at or self.now,
+        }
+
+    def _resolve(
+        self, data: EventInput, event_id: int | None
+    ) -> tuple[dict[str, Any], list[tuple[int, str]], list[tuple[int, str | None]], set]:
+        """editing._resolve_event's checks, against what was read up front."""
+        errors: dict[str, str] = {}
+        if data.type not in self.types:
+            errors["type"] = f"Unknown event type {data.type!r}."
+        actors: list[tuple[int, str]] = []
+        for index, link in enumerate(data.actors):
+            actor_id = self.actors.find(link.actor)
+            if actor_id is None:
+                errors[f"actors.{index}.actor"] = f"There is no actor {link.actor!r}."
+            elif any(actor_id == other for other, _ in actors):
+                errors[f"actors.{index}.actor"] = (
+                    f"{self.actors.name_of[actor_id]} is listed twice."
+                )
+            else:
+                actors.append((actor_id, link.role.value))
+        sources: list[tuple[int, str | None]] = []
+        for index, citation in enumerate(data.sources):
+            if citation.source not in self.source_ids:
+                errors[f"sources.{index}.source"] = f"There is no source {citation.source}."
+            elif any(citation.source == other for other, _ in sources):
+                errors[f"sources.{index}.source"] = "This source is cited twice."
+            else:
+                sources.append((citation.source, citation.quote or None))
+        relations: set[tuple[int, str]] = set()
+        for index, relation in enumerate(data.relations):
+            if relation.event not in self.event_ids:
+                errors[f"relations.{index}.event"] = f"There is no event {relation.event}."
+            elif relation.event == event_id:
+                errors[f"relations.{index}.event"] = "An event cannot relate to itself."
+            else:
+                relations.add((relation.event, relation.relation.value))
+        columns = event_columns(data, self.zone)
+        errors.update(event_problems(data, columns))
+        if errors:
+            raise EditError(errors)
+        return columns, actors, sources, relations
+
+    def _input(
+        self,
+        columns: dict[str, Any],
+        actors: list[tuple[int, str]],
+        sources: list[tuple[int, str | None]],
+        relations: set[tuple[int, str]],
+    ) -> EventInput:
+        """The event these values make, read back as editing.event_input reads a saved one."""
+        event = SimpleNamespace(
+            **columns,
+            actor_links=[SimpleNamespace(actor_id=a, role=role) for a, role in actors],
+            citations=[SimpleNamespace(source_id=s, quote=quote) for s, quote in sources],
+            relations_out=[SimpleNamespace(to_event_id=e, relation=r) for e, r in relations],
+        )
+        return event_input(cast(Event, event), self.zone)
+
+    def _write(self, written: _Written) -> list[dict[str, Any]]:
+        """Write a chunk's events, links and revisions; the relations, to write once every
+        event of the file exists."""
+        connection = self.connection
+        with_ids = [row for row in written.created if "id" in row]
+        if with_ids:
+            connection.execute(insert(EVENTS), with_ids)
+        without = [row for row in written.created if "id" not in row]
+        ids = self._insert([dict(row) for row in without], EVENTS)
+        for row, id_ in zip(without, ids, strict=True):
+            row["id"] = id_
+
+        def id_of(ref: Any) -> int:
+            return ref["id"] if isinstance(ref, dict) else ref
+
+        if written.updated:
+            statement = update(EVENTS).where(EVENTS.c.id == bindparam("_id"))
+            connection.execute(statement, written.updated)
+            ids = [row["_id"] for row in written.updated]
+            for table, column in (
+                (EventActor.__table__, "event_id"),
+                (Citation.__table__, "event_id"),
+                (EventRelation.__table__, "from_event_id"),
+            ):
+                table = cast(Any, table)
+                connection.execute(delete(table).where(table.c[column].in_(ids)))
+        if written.keys:
+            statement = update(EVENTS).where(EVENTS.c.id == bindparam("_id"))
+            connection.execute(statement, written.keys)
+        links, citations = [], []
+        for ref, actors, sources in written.links:
+            event_id = id_of(ref)
+            links += [
+                {"event_id": event_id, "actor_id": a, "role": role, "position": position}
+                for position, (a, role) in enumerate(actors)
+            ]
+            citations += [
+                {"event_id": event_id, "source_id": s, "quote": quote, "position": position}
+                for position, (s, quote) in enumerate(sources)
+            ]
+        if links:
+            connection.execute(insert(EventActor.__table__), links)
+        if citations:
+            connection.execute(insert(Citation.__table__), citations)
+        revisions = []
+        for ref, values in written.revisions:
+            event_id = id_of(ref)
+            self.reindex.add(event_id)
+            revisions.append(self._revision("event", event_id, values.pop("version", 1), **values))
+        if revisions:
+            connection.execute(insert(Revision.__table__), revisions)
+        return [
+            {"from_event_id": id_of(ref), "to_event_id": to_id, "relation": relation}
+            for ref, wanted in written.relations
+            for to_id, relation in sorted(wanted)
+        ]
 
     def _data(self, plan: EventPlan, current: EventInput | None) -> dict[str, Any]:
         """The whole EventInput a plan asks for, its actors and sources found (or created)."""
@@ -454,10 +931,7 @@ class _Writer:
             quotes = {c["source"]: c["quote"] for c in base.get("sources", [])}
             sources = []
             for ref, quote in plan.sources:
-                try:
-                    source_id = ref if isinstance(ref, int) else self.source_text(ref, cited)
-                except EditError as error:
-                    raise EditError({"sources": next(iter(error.errors.values()))}) from error
+                source_id = ref if isinstance(ref, int) else self.source_text(ref, cited)
                 if plan.from_csv and quote is None:
                     quote = quotes.get(source_id)
                 sources.append({"source": source_id, "quote": quote})
@@ -472,43 +946,44 @@ class _Writer:
     def _actor_ref(self, ref: ActorRef) -> int | str:
         if isinstance(ref, NamedActor):
             return self.named_actor(ref.name)
-        actor = find_actor(self.session, ref)
-        return actor.id if actor is not None else ref  # unknown: editing says so
+        found = self.actors.find(ref)
+        return found if found is not None else ref  # unknown: the check says so
 
-    def state(self, plan: EventPlan, event: Event) -> bool:
-        """Publication and trash as the file has them (Brink JSON); whether anything changed."""
+    def _state_differs(self, plan: EventPlan, event: SimpleNamespace) -> bool:
+        """Whether `state` would change anything (the file's state is compared, not applied)."""
+        state = plan.state
+        assert state is not None
+        published = state.published and state.deleted_at is None
+        published_at = state.published_at or (event.published_at if published else None)
+        wanted = (published, state.deleted_at, published_at)
+        return wanted != (event.published, event.deleted_at, event.published_at)
+
+    def state(self, plan: EventPlan, stored: SimpleNamespace) -> None:
+        """Publication and trash as the file has them (Brink JSON), for an event that was here:
+        through the editing functions, each change with its revision."""
         state = plan.state
         assert state is not None
         session, zone, user = self.session, self.zone, self.user_id
-        changed = False
+        event = load_event(session, stored.id)
+        assert event is not None
+        if state.deleted_at is None and event.deleted_at is not None:
+            restore_event(session, event, zone, user, self.note)
         if state.deleted_at is not None:
             if event.deleted_at is None:
                 delete_event(session, event, zone, user, self.note)
-                changed = True
-            if event.deleted_at != state.deleted_at:
-                event.deleted_at = state.deleted_at
-                changed = True
+            event.deleted_at = state.deleted_at
         elif state.published and not event.published:
             publish_event(session, event, zone, user, self.note)
-            changed = True
         elif not state.published and event.published:
             unpublish_event(session, event, zone, user, self.note)
-            changed = True
         # The file's publication time; a published event without one keeps the one it has.
-        wanted = state.published_at or (event.published_at if event.published else None)
-        if event.published_at != wanted:
-            event.published_at = wanted
-            changed = True
-        return changed
-
-    def _explicit(self, table: str, id_: int | None) -> None:
-        if id_ is not None:
-            self.explicit_ids.add(table)
+        event.published_at = state.published_at or (event.published_at if event.published else None)
+        session.flush()
 
     def _move_id_sequences(self) -> None:
         """Rows inserted with the file's ids did not draw from PostgreSQL's id sequences: move
         them past the highest id, so the next new row gets a free one. (SQLite needs nothing.)"""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if not self.postgresql:
             return
         self.session.flush()
         for table in sorted(self.explicit_ids):

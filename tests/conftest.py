@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -356,9 +357,9 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-@pytest.fixture
-def live_server(database_url: str, sample: None, tmp_path: Path) -> Iterator[str]:
-    """The real app under uvicorn on a free loopback port, serving the sample crisis."""
+@contextmanager
+def serving(database_url: str, log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The real app under uvicorn on a free loopback port: its base URL and its process."""
     import sys
     import time
     import urllib.request
@@ -369,7 +370,6 @@ def live_server(database_url: str, sample: None, tmp_path: Path) -> Iterator[str
         sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
     ]  # fmt: skip
-    log_path = tmp_path / "server.log"
     log = log_path.open("wb")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -384,10 +384,19 @@ def live_server(database_url: str, sample: None, tmp_path: Path) -> Iterator[str
                 log.close()
                 pytest.fail(f"the server did not start:\n{log_path.read_text()}")
             time.sleep(0.1)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    try:
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def live_server(database_url: str, sample: None, tmp_path: Path) -> Iterator[str]:
+    """The real app under uvicorn on a free loopback port, serving the sample crisis."""
+    with serving(database_url, tmp_path / "server.log") as (base, _):
+        yield base
 
 
 @pytest.fixture(scope="session")

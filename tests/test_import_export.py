@@ -2,17 +2,19 @@
 JSON), all-or-nothing imports that name every bad record, re-imports that change nothing, the
 round trip through an empty database, and the administrators' upload page."""
 
+import collections
 import csv
 import io
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -720,3 +722,90 @@ def test_timelinejs_html_becomes_markdown_without_anything_that_could_run():
         "A **bold** [link](https://example.org/a) and a trap.\n\n> Quoted *words*\n\n"
         "- one\n- two\n\n1\\. not a list, \\*not\\* emphasis"
     )
+
+
+# At scale: an import costs statements by the thousand records, not by the record
+
+
+GENERATED = 3000
+
+
+@contextmanager
+def statements():
+    """Every SQL statement any engine of this process sends (an executemany counts once)."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def generated_export(run, database_url, tmp_path) -> Path:
+    result = run(database_url, "generate", "--events", GENERATED, "--seed", 8, "--actors", 60)
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "generated.json"
+    export(run, database_url, path)
+    return path
+
+
+def test_a_large_import_costs_a_bounded_number_of_statements(
+    run, generated_export, other_database_url
+):
+    with statements() as seen:
+        result = run(other_database_url, "import", generated_export)
+
+    assert result.exit_code == 0, result.output
+    assert f"created {GENERATED} events, updated 0, unchanged 0" in output(result)
+    assert "created 60 actors" in output(result)
+    # A few per thousand events (rows, links, citations, revisions, search), not one per record.
+    assert len(seen) < 150, len(seen)
+    other = make_engine(other_database_url)
+    with Session(other) as session:
+        revisions = session.scalars(select(Revision.action).where(Revision.entity == "event"))
+        assert sorted(set(revisions)) == ["import"]
+    assert counts(other)["revisions"] == GENERATED + 60
+    other.dispose()
+
+
+def test_reimporting_a_large_export_is_idempotent(
+    run, database_url, engine, generated_export, tmp_path
+):
+    before, times = counts(engine), updated_ats(engine)
+
+    with statements() as seen:
+        result = run(database_url, "import", generated_export)
+
+    assert result.exit_code == 0, result.output
+    assert f"created 0 events, updated 0, unchanged {GENERATED}" in output(result)
+    assert counts(engine) == before
+    assert updated_ats(engine) == times
+    assert len(seen) < 150 + 60 * 3, len(seen)  # existing actors are compared one by one
+    again = export(run, database_url, tmp_path / "again.json")
+    first = json.loads(generated_export.read_text(encoding="utf-8"))
+    assert {**again, "exported_at": None} == {**first, "exported_at": None}
+
+
+def test_the_csv_of_a_large_crisis_imports_into_a_database_with_its_actors(
+    run, database_url, generated_export, other_database_url, tmp_path, client
+):
+    whole = json.loads(generated_export.read_text(encoding="utf-8"))
+    actors_only = tmp_path / "actors.json"
+    actors_only.write_text(json.dumps({**whole, "sources": [], "events": []}), encoding="utf-8")
+    assert run(other_database_url, "import", actors_only).exit_code == 0
+    sheet = tmp_path / "events.csv"
+    sheet.write_text(events_csv(client), encoding="utf-8")
+
+    with statements() as seen:
+        result = run(other_database_url, "import", sheet, "--publish")
+
+    assert result.exit_code == 0, result.output
+    assert f"created {GENERATED} events, updated 0, unchanged 0" in output(result)
+    assert len(seen) < 200, sorted(collections.Counter(seen).items(), key=lambda c: -c[1])[:3]
+    again = run(other_database_url, "import", sheet)
+    assert f"created 0 events, updated 0, unchanged {GENERATED}" in output(again)

@@ -7,7 +7,7 @@ for. Readable from any origin (CORS), since they are public data.
 """
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -148,6 +148,16 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _streamed(request: Request, body: Callable[[Session], Iterator[str]]) -> Iterator[str]:
+    """A streamed body that reads with a session of its own, opened and closed by the stream.
+    A reader who hangs up mid-stream leaves it to be finalized later, in whatever thread
+    collects it; had it read through the request's session, whose connection has by then gone
+    back to the pool and on to another request, two threads would use one SQLite connection at
+    once — which crashed the server (wrk on /events.csv, bench/load.py)."""
+    with request.app.state.sessions() as session:
+        yield from body(session)
+
+
 class CSVResponse(StreamingResponse):
     media_type = "text/csv"
 
@@ -209,8 +219,10 @@ def events_csv(request: Request, session: SessionDep, filters: FiltersDep) -> CS
     view = _checked_view(request, session, filters)
     settings = request.app.state.settings
     filename = serialize.csv_filename(view, settings.site_title)
-    # Streams after this returns: the session stays open until the response is sent.
-    text = serialize.csv_text(_site(request), queries.event_batches(session, view))
+    site = _site(request)
+    text = _streamed(
+        request, lambda own: serialize.csv_text(site, queries.event_batches(own, view))
+    )
     return CSVResponse(text, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -272,9 +284,11 @@ def events_ics(request: Request, session: SessionDep, filters: FiltersDep) -> Ca
     title = request.app.state.settings.site_title
     filename = feeds.calendar_filename(view, title)
     total = queries.count_events(session, view)
-    # Streams after this returns: the session stays open until the response is sent.
-    batches = queries.event_batches(session, view)
-    text = feeds.calendar_text(_site(request), view, title, batches, total)
+    site = _site(request)
+    text = _streamed(
+        request,
+        lambda own: feeds.calendar_text(site, view, title, queries.event_batches(own, view), total),
+    )
     headers = {
         "Content-Disposition": f'inline; filename="{filename}"',  # inline: calendars subscribe
     }

@@ -6,6 +6,10 @@ the full URL, the htmx headers that pick a fragment, the code and settings that 
 the day (an event page's citation says when it was read; /changes, the minute). So a conditional
 GET that still matches is answered 304 before the route runs: no rendering, no other query.
 
+The same validators key an in-process cache of whole responses (ResponseCache): a page that is
+asked for again at the same data version is sent from memory, with no query but the data
+version's and no rendering. A shared link going viral costs one render per change of the data.
+
 Left alone: anything for a signed-in user (a session cookie: their pages are private, no-store),
 editorial and account pages, the write API, the live stream, POSTs, errors and redirects, and
 any response that sets its own ETag (preview images), a cookie, or private/no-store caching.
@@ -13,6 +17,11 @@ any response that sets its own ETag (preview images), a cookie, or private/no-st
 
 import hashlib
 import re
+import threading
+import time as clock
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import cache
@@ -45,6 +54,14 @@ EVENT_STREAM = "text/event-stream"
 # The request headers that choose between a page and one of its fragments (templating.render).
 FRAGMENT_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
 VARY = ("Accept-Encoding", *FRAGMENT_HEADERS)
+
+# The response cache: bounded in bytes per process; an entry bigger than a page or two (a whole
+# CSV export) is streamed, never held. Entries expire after a minute: what writes no revision
+# (an edited source, see queries.data_version) shows within s-maxage, as from a shared cache.
+RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
+RESPONSE_ENTRY_BYTES = 1024 * 1024
+RESPONSE_TTL = 60.0  # seconds
+MEMO_ENTRIES = 256  # counts kept by queries.remembered (a few thousand rows at most each)
 
 GZIP_MINIMUM = 500  # bytes: below this, gzip's header and a round of CPU buy nothing
 GZIP_LEVEL = 6  # zlib's default: within 2% of level 9 on our HTML, JSON and CSV, faster
@@ -125,6 +142,74 @@ def _vary(headers: MutableHeaders) -> None:
     headers["Vary"] = ", ".join(names)
 
 
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    expires: float
+
+
+class ResponseCache:
+    """Whole responses by their validators (and whether they were gzipped), least recently
+    used first out. One per process: the event loop is its only user, so it needs no lock."""
+
+    def __init__(self, capacity: int = RESPONSE_CACHE_BYTES) -> None:
+        self.capacity = capacity
+        self.size = 0
+        self.entries: OrderedDict[tuple[str, bool], CachedResponse] = OrderedDict()
+
+    def get(self, key: tuple[str, bool]) -> CachedResponse | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires < clock.monotonic():
+            self._drop(key)
+            return None
+        self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple[str, bool], status: int, headers: list, body: bytes) -> None:
+        if len(body) > RESPONSE_ENTRY_BYTES or len(body) > self.capacity:
+            return
+        if key in self.entries:
+            self._drop(key)
+        expires = clock.monotonic() + RESPONSE_TTL
+        self.entries[key] = CachedResponse(status, list(headers), body, expires)
+        self.size += len(body)
+        while self.size > self.capacity:
+            self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: tuple[str, bool]) -> None:
+        self.size -= len(self.entries.pop(key).body)
+
+
+class Memo:
+    """Results of expensive reads (queries.remembered), keyed on the data version and the
+    statement: shared by the threads of a process, so locked; bounded in entries, and each
+    kept no longer than a response is."""
+
+    def __init__(self, size: int = MEMO_ENTRIES) -> None:
+        self.size = size
+        self.entries: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        now = clock.monotonic()
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None and found[0] > now:
+                self.entries.move_to_end(key)
+                return found[1]
+        value = compute()  # outside the lock: two threads may both count, never wait
+        with self.lock:
+            self.entries[key] = (now + RESPONSE_TTL, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
 class HttpCaching:
     """ETag, Last-Modified and Cache-Control on readers' pages and data, and 304s for
     conditional GETs; Cache-Control on /static. Runs outside Compression, so it sees what is
@@ -134,6 +219,7 @@ class HttpCaching:
         self.app = app
         self.zone = settings.zone
         self.version, self.code_changed = app_version(settings)
+        self.responses = ResponseCache(settings.response_cache_mb * 1024 * 1024)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -148,6 +234,8 @@ class HttpCaching:
         # is then in the page but not in its ETag, which costs a client one more 200 at worst,
         # never a 304 for a page it has not seen.
         ids, changed = await run_in_threadpool(queries.data_version, engine)
+        # For the route's own reads that can be kept per version (queries.remembered).
+        scope.setdefault("state", {})["data_version"] = (ids, changed)
         validators = self._validators(scope, headers, ids, changed)
         etag = validators["etag"]
         if_none_match = headers.get("if-none-match")
@@ -159,7 +247,12 @@ class HttpCaching:
         if fresh:
             return await _send_not_modified(send, validators)
         anything = if_none_match is not None and "*" in if_none_match
-        await self.app(scope, receive, self._stamped(send, validators, anything))
+        key = (etag, "gzip" in headers.get("accept-encoding", ""))
+        if not anything:
+            hit = self.responses.get(key)
+            if hit is not None:
+                return await _send_cached(send, hit)
+        await self.app(scope, receive, self._stamped(send, validators, anything, key))
 
     def _cacheable_request(self, scope: Any, headers: Headers) -> bool:
         path = scope["path"]
@@ -180,7 +273,9 @@ class HttpCaching:
             scope.get("root_path", "") + scope["path"],
             scope["query_string"].decode("latin-1"),
         )
-        key = [self.version, repr(ids), *url, *(headers.get(h, "") for h in FRAGMENT_HEADERS)]
+        # `changed` too: an edit of the newest event or actor shows even without a revision.
+        key = [self.version, repr(ids), repr(changed), *url]
+        key += [headers.get(h, "") for h in FRAGMENT_HEADERS]
         key.append(clock.isoformat())
         digest = hashlib.blake2b("\n".join(key).encode(), digest_size=16).hexdigest()
         last_modified = max(changed or clock, self.code_changed, clock)
@@ -197,13 +292,19 @@ class HttpCaching:
             return now.replace(second=0, microsecond=0)
         return datetime.combine(now.astimezone(self.zone).date(), time(), self.zone)
 
-    def _stamped(self, send: Any, validators: dict[str, str], anything: bool) -> Any:
-        """Add the validators to a response that may be cached; with If-None-Match: *, answer
-        304 instead of a page that exists."""
+    def _stamped(
+        self, send: Any, validators: dict[str, str], anything: bool, key: tuple[str, bool]
+    ) -> Any:
+        """Add the validators to a response that may be cached, and keep it for the next
+        request with the same ones; with If-None-Match: *, answer 304 instead of a page that
+        exists."""
         swallowing = False
+        start: Any = None  # the response being kept, until it is complete or too big
+        chunks: list[bytes] = []
+        kept = 0
 
         async def stamp(message: Any) -> None:
-            nonlocal swallowing
+            nonlocal swallowing, start, kept
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(raw=message.setdefault("headers", []))
                 if _cacheable_response(message["status"], headers):
@@ -214,10 +315,22 @@ class HttpCaching:
                     headers["Last-Modified"] = validators["last-modified"]
                     headers.setdefault("Cache-Control", validators["cache-control"])
                     _vary(headers)
-            elif message["type"] == "http.response.body" and swallowing:
-                if not message.get("more_body"):
-                    await send({"type": "http.response.body", "body": b""})
-                return
+                    # As this layer sends it: the layers outside add their own headers to
+                    # every response, the replayed ones included.
+                    start = (message["status"], list(message["headers"]))
+            elif message["type"] == "http.response.body":
+                if swallowing:
+                    if not message.get("more_body"):
+                        await send({"type": "http.response.body", "body": b""})
+                    return
+                if start is not None:
+                    body = message.get("body", b"")
+                    kept += len(body)
+                    chunks.append(body)
+                    if kept > RESPONSE_ENTRY_BYTES:
+                        start, chunks[:] = None, []
+                    elif not message.get("more_body"):
+                        self.responses.put(key, *start, b"".join(chunks))
             await send(message)
 
         return stamp
@@ -250,6 +363,17 @@ def _cacheable_response(status: int, headers: MutableHeaders) -> bool:
         and "set-cookie" not in headers
         and not headers.get("content-type", "").startswith(EVENT_STREAM)
     )
+
+
+async def _send_cached(send: Any, response: CachedResponse) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": list(response.headers),
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})
 
 
 async def _send_not_modified(send: Any, validators: dict[str, str], last: bool = True) -> None:

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     base_url: str | None = None
     # Rendered preview images (PNG cards for link unfurls), shared by the workers of a machine.
     preview_cache_dir: Path = Path(tempfile.gettempdir()) / "brink-previews"
+    # Readers' pages and data kept in memory by each process, keyed on the data version
+    # (app/caching.py); 0 turns it off.
+    response_cache_mb: int = Field(32, ge=0)
 
     @field_validator("base_url")
     @classmethod

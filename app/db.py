@@ -70,6 +70,14 @@ def write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def analyze(engine: Engine) -> None:
+    """Give the query planners statistics after a bulk write (generate, import, a sample):
+    without them SQLite takes an index on `published` for a selective one, and nothing on
+    SQLite ever gathers them by itself."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
 def check_connection(engine: Engine) -> None:
     """Open a connection now, so a bad URL fails with a clear message instead of mid-request."""
     try:
@@ -97,6 +105,10 @@ def migrate(engine: Engine) -> None:
 def get_session(request: Request) -> Iterator[Session]:
     factory: sessionmaker[Session] = request.app.state.sessions
     with factory() as session:
+        # What queries.remembered keys on: the data version read for this request's
+        # validators (app/caching.py; none for signed-in users), and the process's memo.
+        session.info["data_version"] = request.scope.get("state", {}).get("data_version")
+        session.info["memo"] = request.app.state.memo
         yield session
 
 

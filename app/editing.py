@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import live, search
@@ -25,6 +25,7 @@ from app.models import (
     ActorAlias,
     ActorFormerSlug,
     ActorKind,
+    ActorMember,
     Citation,
     Event,
     EventActor,
@@ -635,6 +636,7 @@ def create_actor(
     _write_actor(actor, data, resolved)
     session.add(actor)
     session.flush()
+    refresh_actor_members(session.connection())
     _record_actor(session, actor, None, user_id, action, note)
     return actor
 
@@ -664,11 +666,30 @@ def update_actor(
         _keep_former_slug(session, actor, old_slug)
     actor.version += 1
     session.flush()
+    refresh_actor_members(session.connection())  # the parent may have changed
     _record_actor(session, actor, before, user_id, action, note)
     # Search documents hold actor names and aliases.
     ids = select(EventActor.event_id).where(EventActor.actor_id == actor.id)
     search.reindex(session.connection(), set(session.scalars(ids)))
     return True
+
+
+def refresh_actor_members(connection: Connection) -> None:
+    """Rebuild actor_members (every actor with everything below it) from the actors' parents:
+    after any change to actors, in the transaction that makes it. A few thousand actors take
+    milliseconds, and a rebuild cannot drift the way patches to a tree could."""
+    if connection.dialect.name == "postgresql":
+        # Two rebuilds at once would each insert the whole tree: the second waits and then
+        # sees the first's rows. Readers are not blocked.
+        connection.exec_driver_sql("LOCK TABLE actor_members IN SHARE ROW EXCLUSIVE MODE")
+    connection.execute(delete(ActorMember))
+    # UNION, not UNION ALL: a cycle of parents (refused by the desk) would end, not loop.
+    tree = select(Actor.id.label("actor_id"), Actor.id.label("member_id")).cte(
+        "tree", recursive=True
+    )
+    tree = tree.union(select(tree.c.actor_id, Actor.id).where(Actor.parent_id == tree.c.member_id))
+    rows = select(tree.c.actor_id, tree.c.member_id)
+    connection.execute(insert(ActorMember).from_select(["actor_id", "member_id"], rows))
 
 
 def _keep_former_slug(session: Session, actor: Actor, old_slug: str) -> None:
@@ -717,6 +738,8 @@ def delete_actor(session: Session, actor: Actor) -> None:
             {"actor": f"{actor.name} is named by {uses} event(s) and has {members} member(s)."}
         )
     session.delete(actor)
+    session.flush()
+    refresh_actor_members(session.connection())
 
 
 # Sources (no revisions: a source is a reference, and its events' revisions name it by id)

@@ -42,9 +42,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
-from app import search
+from app import editing, search
 from app.dates import instant
-from app.db import writing
+from app.db import analyze, writing
 from app.editing import slugify
 from app.models import (
     Actor,
@@ -279,7 +279,9 @@ def generate(
     zone = zone or ZoneInfo("UTC")
     with writing(engine).begin() as connection:
         generator = _Generator(connection, random.Random(seed), zone)
-        return generator.run(events, actors, seed, progress)
+        report = generator.run(events, actors, seed, progress)
+    analyze(engine)
+    return report
 
 
 @dataclass
@@ -321,6 +323,7 @@ class _Generator:
         actors, aliases, ranked = self._actors(actor_count)
         _insert(connection, Actor.__table__, actors)
         _insert(connection, ActorAlias.__table__, aliases)
+        editing.refresh_actor_members(connection)
 
         written = dict.fromkeys(("events", "sources", "citations", "links", "relations"), 0)
         first_id = last_id = 0

@@ -9,8 +9,8 @@ in file order.
 
 import csv
 import hashlib
-import io
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -216,6 +216,8 @@ def read(name: str, content: bytes, options: ImportOptions, zone: ZoneInfo) -> P
     if "\x00" in text_:
         raise ImportProblems([f"{name}: a binary file, not CSV or JSON"])
     chosen, data = _detect(name, text_, options.format)
+    if data is not None:
+        del text_  # parsed: a large file is not held twice
     if chosen == ImportFormat.BRINK_JSON:
         return _read_brink_json(name, data, zone)
     if chosen == ImportFormat.TIMELINEJS_JSON:
@@ -251,7 +253,7 @@ def _detect(name: str, text_: str, given: ImportFormat) -> tuple[ImportFormat, A
         )
     if given != ImportFormat.AUTO:
         return given, None
-    header = next(csv.reader(io.StringIO(text_, newline="")), [])
+    header = next(csv.reader(_lines(text_)), [])
     keys = {timelinejs.column_key(cell) for cell in header}
     if {"year", "headline"} <= keys:
         return ImportFormat.TIMELINEJS_CSV, None
@@ -336,6 +338,7 @@ def _read_brink_json(name: str, data: dict[str, Any], zone: ZoneInfo) -> Parsed:
             at = Location(name, path=f"{section}[{index}]", order=order)
             problems: list[tuple[str | None, str]] = []
             plan = _brink_record(section, index, entry, at, seen, problems, file_zone, zone)
+            entries[index] = None  # read: a large file's records are not held twice
             parsed.problems += [at.problem(field_path, why) for field_path, why in problems]
             if isinstance(plan, SourcePlan):
                 parsed.sources.append(plan)
@@ -429,9 +432,18 @@ def _brink_event_plan(
 # CSV, both kinds
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _lines(text_: str) -> Iterator[str]:
+    """The lines of a text with their endings, as a file opened with newline="" reads them: not
+    a StringIO, which would copy a large file at four bytes a character."""
+    return (match.group() for match in _LINE.finditer(text_))
+
+
 def _csv_rows(name: str, text_: str) -> Iterator[tuple[int, list[str]]]:
     """(first physical line, cells) of each row after the header; a quoted cell may span lines."""
-    reader = csv.reader(io.StringIO(text_, newline=""))
+    reader = csv.reader(_lines(text_))
     end = 0
     try:
         for row in reader:

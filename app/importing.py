@@ -11,8 +11,10 @@ Records are matched, so importing the same file again changes nothing: Brink's f
 A file may hold a hundred thousand events, so the work is done in bulk: what the records refer
 to (actors, sources, existing events, keys) is read up front with a few IN queries, events are
 checked in memory a thousand at a time and written with Core executemany (rows, links,
-revisions), and the search index is refreshed once at the end. Only the rare changes of an
-existing record's publication, trash state or actor go through the editing functions one by one.
+revisions; on SQLite straight through the driver), and the search index is refreshed once at the
+end (runs of new ids by the database itself). Plans are let go as they are written. Only the rare
+changes of an existing record's publication, trash state or actor go through the editing
+functions one by one.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -34,8 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from app import live, search
-from app.db import write_session
+from app import editing, live, search
+from app.db import analyze, write_session
 from app.editing import (
     ActorInput,
     EditError,
@@ -87,6 +89,7 @@ from app.models import (
 Progress = Callable[[int, int], None]  # (records done, records in all)
 KINDS = ("events", "actors", "sources")
 CHUNK = 1000  # ids in one IN list, events checked and written at a time
+RUN = 10_000  # consecutive event ids reindexed in one statement
 EVENTS = cast(Any, Event.__table__)
 SOURCES = cast(Any, Source.__table__)
 ACTORS = cast(Any, Actor.__table__)
@@ -154,7 +157,8 @@ def import_file(
             if dry_run:
                 raise _DryRun(report)
     except _DryRun:
-        pass
+        return report
+    analyze(engine)
     return report
 
 
@@ -168,6 +172,32 @@ def _same_links(one: list[dict[str, Any]], other: list[dict[str, Any]]) -> bool:
         return str(link["actor"]), str(link["role"])
 
     return sorted(map(key, one)) == sorted(map(key, other))
+
+
+def _insert_rows(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT the rows (all with the same keys) with executemany. On SQLite straight through the
+    driver, each column's own bind processor applied as SQLAlchemy would: its per-row parameter
+    building costs more than SQLite's inserts at a hundred thousand rows."""
+    if not rows:
+        return
+    statement = insert(table)
+    if connection.dialect.name != "sqlite":
+        # psycopg's executemany (pipelined). Tried: RETURNING, for SQLAlchemy's thousand-row
+        # INSERTs (insertmanyvalues), took twice the time at 100k events.
+        connection.execute(statement, rows)
+        return
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=list(rows[0]))
+    names = list(compiled.positiontup or ())
+    if not names or any(name not in rows[0] for name in names):  # a Python-side default
+        connection.execute(statement, rows)
+        return
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        columns.append(list(map(process, values)) if process else values)
+    connection.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
 
 
 class _Actors:
@@ -303,10 +333,28 @@ class _Writer:
         if progress is not None:
             progress(0, total)
         self.sources(parsed.sources, tick)
+        parsed.sources.clear()  # written: let a large file's plans go
         self.write_actors(self._parents_first(parsed.actors), tick)
-        self.events(parsed.events, tick)
-        search.reindex(self.connection, self.reindex)
+        editing.refresh_actor_members(self.connection)
+        self.events(parsed.events, tick)  # consumes them
+        self._reindex()
         self._move_id_sequences()
+
+    def _reindex(self) -> None:
+        """The search documents of the written events: runs of consecutive ids (new events
+        mostly are) built by the database in one statement each, the rest read back in Python."""
+        ids = sorted(self.reindex)
+        scattered: list[int] = []
+        start = 0
+        for end in range(1, len(ids) + 1):
+            if end < len(ids) and ids[end] == ids[end - 1] + 1 and end - start < RUN:
+                continue
+            if end - start >= 100:
+                search.reindex_range(self.connection, ids[start], ids[end - 1])
+            else:
+                scattered += ids[start:end]
+            start = end
+        search.reindex(self.connection, scattered)
 
     def _rows_in(self, query: Any, column: Any, values: Sequence[Any]) -> Iterator[Any]:
         """The rows of `query` whose `column` is one of `values`, a chunk at a time."""
@@ -364,7 +412,7 @@ class _Writer:
                 self.reindex.update(self.connection.scalars(citing))
         with_ids = [row for row in new if row["id"] is not None]
         if with_ids:
-            self.connection.execute(insert(SOURCES), with_ids)
+            _insert_rows(self.connection, SOURCES, with_ids)
             self.explicit_ids.add("sources")
         self.source_ids.update(row["id"] for row in with_ids)
         self.source_ids.update(self._insert([r for r in new if r["id"] is None], SOURCES))
@@ -400,7 +448,7 @@ class _Writer:
             ids = list(range(highest + 1, highest + 1 + len(rows)))
         for row, id_ in zip(rows, ids, strict=True):
             row["id"] = id_
-        self.connection.execute(insert(table), rows)
+        _insert_rows(self.connection, table, rows)
         return ids
 
     # Actors
@@ -495,6 +543,7 @@ class _Writer:
         row = {
             "slug": slug, "name": data.name, "kind": data.kind.value,
             "description": data.description.strip(), "version": 1,
+            "created_at": self.now, "updated_at": self.now,
         }  # fmt: skip
         if plan.id is not None:
             row["id"] = plan.id
@@ -519,7 +568,7 @@ class _Writer:
                 new.row["parent_id"] = parent.id if isinstance(parent, _NewActor) else parent
             with_ids = [new.row for new in ready if "id" in new.row]
             if with_ids:
-                self.connection.execute(insert(ACTORS), with_ids)
+                _insert_rows(self.connection, ACTORS, with_ids)
             without = [new for new in ready if "id" not in new.row]
             ids = self._insert([dict(new.row) for new in without], ACTORS)
             for new, id_ in zip(without, ids, strict=True):
@@ -545,7 +594,7 @@ class _Writer:
                 self._revision("actor", actor_id, 1, action="import", snapshot=snapshot)
             )
         if aliases:
-            self.connection.execute(insert(ActorAlias.__table__), aliases)
+            _insert_rows(self.connection, ActorAlias.__table__, aliases)
         if former:
             # A former slug held by another actor moves to the one the file gives it to.
             table = cast(Any, ActorFormerSlug.__table__)
@@ -554,7 +603,7 @@ class _Writer:
             rows = [{"slug": slug, "actor_id": id_} for slug, id_ in former.items()]
             self.connection.execute(insert(table), rows)
         if revisions:
-            self.connection.execute(insert(Revision.__table__), revisions)
+            _insert_rows(self.connection, Revision.__table__, revisions)
 
     def _former_slugs(self, plan: ActorPlan, actor: Actor) -> bool:
         wanted = sorted(plan.former_slugs)
@@ -645,6 +694,7 @@ class _Writer:
     # Events
 
     def events(self, plans: list[EventPlan], tick: Callable[[], None]) -> None:
+        """Check and write the events, emptying `plans` as it goes."""
         self.bad: set[int] = set()  # plans already failed
         # What the file's records refer to, read up front.
         self.event_ids = {plan.id for plan in plans if plan.id is not None}
@@ -662,7 +712,9 @@ class _Writer:
         self._described_sources(plans)
         states: list[tuple[EventPlan, SimpleNamespace, str]] = []
         relations: list[dict[str, Any]] = []
-        for chunk in _chunks(plans):
+        while plans:  # consumed a chunk at a time: a large file's plans are let go as written
+            chunk = plans[:CHUNK]
+            del plans[:CHUNK]
             stored = self._stored([p.id or self.key_holders.get(p.key or "") for p in chunk])
             written = _Written()
             for plan in chunk:
@@ -671,20 +723,22 @@ class _Writer:
                     continue
                 event = stored.get(plan.id or self.key_holders.get(plan.key or "") or 0)
                 outcome = self.event(plan, event, written)
-                if event is not None and plan.state is not None and outcome is not None:
+                if event is None or plan.state is None or outcome is None:
+                    continue
+                if self._state_differs(plan, event):  # kept for after the events are written
                     states.append((plan, event, outcome))
             relations += self._write(written)
+            del chunk, stored, written
         if self.problems:
             return  # nothing will be kept: a relation may point to an event never written
         if relations:
-            self.connection.execute(insert(EventRelation.__table__), relations)
+            _insert_rows(self.connection, EventRelation.__table__, relations)
         # Publication and the trash, as a Brink JSON file has them, for events that were here.
         for plan, event, outcome in states:
-            if self._state_differs(plan, event):
-                self.state(plan, event)
-                if outcome == "unchanged":
-                    self.report.unchanged["events"] -= 1
-                    self.report.updated["events"] += 1
+            self.state(plan, event)
+            if outcome == "unchanged":
+                self.report.unchanged["events"] -= 1
+                self.report.updated["events"] += 1
 
     def _stored(self, ids: list[int | None]) -> dict[int, SimpleNamespace]:
         """Existing events by id, locked, each as event_input reads an Event (without the ORM:
@@ -741,6 +795,7 @@ class _Writer:
         snapshot = after.model_dump(mode="json")
         if stored is None:
             row = {**columns, **self._new_state(plan), "key": plan.key, "version": 1}
+            row["updated_at"] = self.now
             if event_id is not None:
                 row["id"] = event_id
                 self.explicit_ids.add("events")
@@ -854,7 +909,7 @@ class _Writer:
         connection = self.connection
         with_ids = [row for row in written.created if "id" in row]
         if with_ids:
-            connection.execute(insert(EVENTS), with_ids)
+            _insert_rows(connection, EVENTS, with_ids)
         without = [row for row in written.created if "id" not in row]
         ids = self._insert([dict(row) for row in without], EVENTS)
         for row, id_ in zip(without, ids, strict=True):
@@ -889,16 +944,16 @@ class _Writer:
                 for position, (s, quote) in enumerate(sources)
             ]
         if links:
-            connection.execute(insert(EventActor.__table__), links)
+            _insert_rows(connection, EventActor.__table__, links)
         if citations:
-            connection.execute(insert(Citation.__table__), citations)
+            _insert_rows(connection, Citation.__table__, citations)
         revisions = []
         for ref, values in written.revisions:
             event_id = id_of(ref)
             self.reindex.add(event_id)
             revisions.append(self._revision("event", event_id, values.pop("version", 1), **values))
         if revisions:
-            connection.execute(insert(Revision.__table__), revisions)
+            _insert_rows(connection, Revision.__table__, revisions)
         return [
             {"from_event_id": id_of(ref), "to_event_id": to_id, "relation": relation}
             for ref, wanted in written.relations

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from app import queries
 from app.dates import MONTHS, format_span, instant, short_date
 from app.filters import EventFilters
-from app.models import Actor, Event, EventActor, Precision, Status
+from app.models import Actor, ActorMember, Event, EventActor, Precision, Status
 from app.present import actor_path, events_label
 
 LANE_LIMIT = 12  # lanes chosen for the reader: the most active actors
@@ -282,15 +282,12 @@ def lane_actors(
 
 def _closure(actor_ids: Sequence[int], only: bool) -> Any:
     """(lane actor, member) for these actors: each with itself and, unless `only`, every actor
-    below it (UNION: a cycle of parents ends)."""
-    tree = (
-        select(Actor.id.label("lane"), Actor.id.label("member"))
-        .where(Actor.id.in_(actor_ids))
-        .cte("lane_members", recursive=True)
-    )
-    if not only:
-        tree = tree.union(select(tree.c.lane, Actor.id).where(Actor.parent_id == tree.c.member))
-    return tree
+    below it."""
+    members = select(ActorMember.actor_id.label("lane"), ActorMember.member_id.label("member"))
+    members = members.where(ActorMember.actor_id.in_(actor_ids))
+    if only:
+        members = members.where(ActorMember.member_id == ActorMember.actor_id)
+    return members.subquery("lane_members")
 
 
 # The events in the lanes

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import search
+from app import editing, search
 from app.dates import instant
-from app.db import write_session
+from app.db import analyze, write_session
 from app.editing import record_loaded_actor, record_loaded_event, slugify
 from app.models import (
     Actor,
@@ -263,6 +263,8 @@ def load_file(engine: Engine, path: Path, zone: ZoneInfo) -> LoadReport:
         if unknown:
             raise LoadError(unknown)
         actors = _load_actors(session, crisis.actors, report)
+        session.flush()
+        editing.refresh_actor_members(session.connection())
         sources = _load_sources(session, crisis.sources, report)
         events = _load_events(session, crisis.events, actors, sources, zone, report)
         # Search documents hold actor names and source titles too, so refresh every event the
@@ -271,6 +273,7 @@ def load_file(engine: Engine, path: Path, zone: ZoneInfo) -> LoadReport:
             EventActor.actor_id.in_([actor.id for actor in actors.values()])
         )
         search.reindex(session.connection(), {*events, *session.scalars(involved)})
+    analyze(engine)
     return report
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -150,6 +151,23 @@ class Actor(Base):
         return [alias.name for alias in self.aliases]
 
 
+class ActorMember(Base):
+    """Every actor with everything below it, itself included (Russia: Russia, the Kremlin,
+    Putin, Lavrov…): what the actor filter rolls up, as a table the planners can estimate and
+    index instead of a recursive query per request. Rebuilt with every change to the actors
+    (editing.refresh_actor_members)."""
+
+    __tablename__ = "actor_members"
+    __table_args__ = (Index("ix_actor_members_member", "member_id", "actor_id"),)
+
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
 class ActorAlias(Base):
     __tablename__ = "actor_aliases"
     __table_args__ = (UniqueConstraint("actor_id", "name"),)
@@ -200,7 +218,31 @@ class Event(Base):
         Index("ix_events_published_start", "published", "start_at", "id"),
         Index("ix_events_published_published_at", "published", "published_at", "id"),  # feeds
         Index("ix_events_type_published_start", "type_slug", "published", "start_at", "id"),
-        Index("ix_events_end", "end_at"),
+        # Ranges by their end, with their start: the earliest still running on a day.
+        Index("ix_events_end_start", "end_at", "start_at"),
+        # The facets' one GROUP BY (queries.view_counts) reads this instead of the table.
+        Index("ix_events_facets", "published", "type_slug", "status", "verification"),
+        # The overview (app/overview.py): its bins and its vague dates, from the index alone;
+        # the few most important ranges, from the ranges alone.
+        Index(
+            "ix_events_precision",
+            "published",
+            "start_precision",
+            "type_slug",
+            "status",
+            "start_approximate",
+            "start_at",
+            "end_at",
+        ),  # fmt: skip
+        Index(
+            "ix_events_ranges",
+            "published",
+            "importance",
+            "start_at",
+            "id",
+            sqlite_where=text("end_at IS NOT NULL"),
+            postgresql_where=text("end_at IS NOT NULL"),
+        ),  # fmt: skip
         # Ids are never reused, even after the newest row is removed.
         {"sqlite_autoincrement": True},
     )

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from app.dates import MONTHS, instant, short_date
 from app.filters import EventFilters
 from app.models import Event, EventType, Precision, Status
-from app.queries import View, conditions
+from app.queries import View, conditions, remembered
 
 DAY_BINS_UP_TO = 92  # days: a crisis zone of up to three months is shown day by day
 WEEK_BINS_UP_TO = 731  # days: up to two years week by week (from Monday), months beyond
@@ -254,7 +254,7 @@ def _extent(session: Session, view: View) -> tuple[datetime, datetime] | None:
         func.min(Event.start_at),
         func.max(moment),
     ).where(*conditions(view))
-    row = session.execute(query).one()
+    row = remembered(session, query)[0]
     low, high, any_low, any_high = (_utc(value) for value in row)
     if any_low is None or any_high is None:
         return None
@@ -319,22 +319,24 @@ def _facts(session: Session, view: View, unit: str, starts: list[date]) -> _Fact
         .where(*where, Event.start_precision.in_(fine))
         .subquery()
     )
-    rows = session.execute(
+    rows = remembered(
+        session,
         select(
             binned.c.bin,
             binned.c.type_slug,
             binned.c.ahead,
             func.count(),
             func.count(binned.c.end_at),
-        ).group_by(binned.c.bin, binned.c.type_slug, binned.c.ahead)
-    ).all()
+        ).group_by(binned.c.bin, binned.c.type_slug, binned.c.ahead),
+    )
     counts: Counter[tuple[int, str, bool]] = Counter()
     range_count = 0
     for bin_index, type_slug, is_ahead, count, ranges in rows:
         counts[(int(bin_index), type_slug, bool(is_ahead))] += count
         range_count += ranges
     # Events known only to a coarser period share their stored instant (its start): grouped.
-    vague_rows = session.execute(
+    vague_rows = remembered(
+        session,
         select(
             Event.type_slug, ahead, Event.start_precision, Event.start_approximate,
             Event.start_at, func.count(),
@@ -343,8 +345,8 @@ def _facts(session: Session, view: View, unit: str, starts: list[date]) -> _Fact
         .group_by(
             Event.type_slug, ahead, Event.start_precision, Event.start_approximate,
             Event.start_at,
-        )
-    ).all()  # fmt: skip
+        ),
+    )  # fmt: skip
     vague = [
         _Vague(t, bool(a), p, bool(approx), _utc(start_at), n)
         for t, a, p, approx, start_at, n in vague_rows
@@ -356,10 +358,12 @@ def _facts(session: Session, view: View, unit: str, starts: list[date]) -> _Fact
             Event.end_at, Event.importance,
         )
         .where(*where, Event.start_precision.in_(fine), Event.end_at.is_not(None))
-        .order_by(Event.importance.desc(), Event.start_at, Event.id)
+        # The most important first and, among as important, the latest: a walk of
+        # ix_events_ranges backwards.
+        .order_by(Event.importance.desc(), Event.start_at.desc(), Event.id.desc())
         .limit(MAX_RANGES)
     )  # fmt: skip
-    ranges = [_Range(*row[:4], bool(row[4]), *row[5:]) for row in session.execute(query)]
+    ranges = [_Range(*row[:4], bool(row[4]), *row[5:]) for row in remembered(session, query)]
     return _Facts(counts, range_count, vague, ranges)
 
 
@@ -422,7 +426,7 @@ def _past_facts(session: Session, view: View, unit: str, starts: list[date]) -> 
         else:
             key = (then.type_slug, ahead, precision, bool(approximate), then.start_at)
             vague[key] += 1
-    ranges.sort(key=lambda r: (-r.importance, r.start_at, r.id))
+    ranges.sort(key=lambda r: (-r.importance, -r.start_at.timestamp(), -r.id))  # as in SQL
     return _Facts(
         counts,
         range_count,

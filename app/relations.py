@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app import queries
 from app.dates import MONTHS, format_point, instant, short_date
-from app.models import Actor, Event, EventActor, EventType, Precision
+from app.models import Actor, ActorMember, Event, EventActor, EventType, Precision
 from app.queries import View
 
 SHOWN = 12  # rows with their type bars and strips; the rest are listed by name
@@ -175,28 +175,12 @@ def relations(session: Session, view: View) -> Relations:
     return _present(view, shown, ranked[SHOWN:], totals, days_of)
 
 
-def _family(view: View) -> Any:
-    """The view's actors, everything below them and everything above them."""
-    down = select(Actor.id).where(Actor.id.in_(view.actor_ids)).cte("rel_down", recursive=True)
-    down = down.union(select(Actor.id).where(Actor.parent_id == down.c.id))
-    up = (
-        select(Actor.id, Actor.parent_id)
-        .where(Actor.id.in_(view.actor_ids))
-        .cte("rel_up", recursive=True)
-    )
-    up = up.union(select(Actor.id, Actor.parent_id).where(Actor.id == up.c.parent_id))
-    return select(down.c.id).union(select(up.c.id))
-
-
 def _shared() -> Any:
     """(counterpart, event) for every event and every actor it involves, directly or through a
     member: the join the dyad views' `_involving` makes, the other way round."""
-    closure = select(Actor.id.label("ancestor"), Actor.id.label("member")).cte(
-        "rel_closure", recursive=True
-    )
-    return closure.union(
-        select(closure.c.ancestor, Actor.id).where(Actor.parent_id == closure.c.member)
-    )
+    return select(
+        ActorMember.actor_id.label("ancestor"), ActorMember.member_id.label("member")
+    ).subquery("rel_closure")
 
 
 def _counts(session: Session, view: View) -> tuple[dict[int, _Actor], dict[int, Counter[str]]]:
@@ -212,7 +196,7 @@ def _counts(session: Session, view: View) -> tuple[dict[int, _Actor], dict[int, 
         .join(closure, closure.c.member == EventActor.actor_id)
         .join(Actor, Actor.id == closure.c.ancestor)
         .outerjoin(parent, parent.id == Actor.parent_id)
-        .where(*queries.conditions(view), Actor.id.not_in(_family(view)))
+        .where(*queries.conditions(view), Actor.id.not_in(queries.family(view.actor_ids)))
         .group_by(Actor.id, Actor.slug, Actor.name, Actor.parent_id, parent.name, Event.type_slug)
     )
     actors: dict[int, _Actor] = {}

@@ -19,7 +19,7 @@ from app.dates import format_point, format_span
 from app.filters import EventFilters
 from app.loading import slugify
 from app.present import RELATION_LABELS, ROLE_ORDER, actor_path, describe_view, event_path
-from app.queries import ActorCount, Page, View
+from app.queries import ActorCount, Counts, Page, View
 from app.templating import markdown_html
 
 EXAMPLE_BASE = "https://brink.example"
@@ -535,12 +535,11 @@ def full_event(site: Site, event: models.Event) -> Event:
 def facets(
     site: Site,
     view: View,
-    types: dict[str, int],
-    statuses: dict[str, int],
-    verifications: dict[str, int],
+    counts: Counts,
     actors: Sequence[ActorCount],
 ) -> Facets:
     filters = view.filters
+    types, statuses, verifications = counts.types, counts.statuses, counts.verifications
     return Facets(
         type=[
             FacetOption(
@@ -653,6 +652,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _cell(value: Any) -> str:
     """A value as its JSON has it (times, booleans), bare: null is an empty cell."""
+    if value.__class__ is str:  # most cells: tested first, an export has millions
+        # A spreadsheet would run "=HYPERLINK(…)" typed into a title: the quote keeps it text.
+        return "'" + value if value[:1] in FORMULA_STARTS else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -660,40 +662,73 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return _INSTANT.dump_python(value, mode="json")
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        # A spreadsheet would run "=HYPERLINK(…)" typed into a title: the quote keeps it text.
         return "'" + value
     return str(value)
 
 
-def _source_text(source: Source) -> str:
-    text = f"{source.publisher} — {source.title}"
-    return f"{text} <{source.url}>" if source.url else text
+def _source_text(publisher: str, title: str, url: str | None) -> str:
+    text = f"{publisher} — {title}"
+    return f"{text} <{url}>" if url else text
 
 
-def csv_row(site: Site, event: models.Event) -> list[str]:
-    """An event with its type, actors (with their actor rows) and sources loaded."""
-    start, end = start_point(event, site.zone), end_point(event, site.zone)
-    actors = event_actors(site, event)
-    cited = sources(event)
+def _csv_point(at: datetime, precision: str, approximate: bool, zone: ZoneInfo) -> list[Any]:
+    """A Point's CSV cells (at, local, precision, approximate, text), built without the model:
+    an export writes a million of them."""
+    local = at.astimezone(zone).isoformat()
+    return [at, local, precision, approximate, format_point(at, precision, approximate, zone)]
+
+
+def csv_row(site: Site, event: Any, type_label: str, actors: list, sources: list) -> list[str]:
+    """One event's cells, as its JSON (full_event) has them: `event` an Event or a row of its
+    columns, `actors` (slug, name, role, position), `sources` (publisher, title, url) in order."""
+    zone = site.zone
+    start = _csv_point(event.start_at, event.start_precision, event.start_approximate, zone)
+    if event.end_at is None:
+        end: list[Any] = [None] * 5
+    else:
+        precision = event.end_precision or event.start_precision
+        end = _csv_point(event.end_at, precision, event.end_approximate, zone)
+    actors = sorted(actors, key=lambda actor: (ROLE_ORDER[actor.role], actor.position))
     values = [
         event.id, site.url(event_path(event)), event.slug, event.title, event.type_slug,
-        event.type.label, event.status, event.verification, event.importance,
-        when(event, site.zone),
-        start.at, start.local, start.precision, start.approximate, start.text,
-        end and end.at, end and end.local, end and end.precision, end and end.approximate,
-        end and end.text,
+        type_label, event.status, event.verification, event.importance,
+        format_span(
+            event.start_at, event.start_precision, event.start_approximate,
+            event.end_at, event.end_precision, event.end_approximate, zone,
+        ),
+        *start, *end,
         event.place_name, event.place_lat, event.place_lon, event.timezone,
         "; ".join(f"{actor.slug}:{actor.role}" for actor in actors),
         "; ".join(actor.name for actor in actors),
-        len(cited),
-        " | ".join(_source_text(source) for source in cited),
+        len(sources),
+        " | ".join(_source_text(s.publisher, s.title, s.url) for s in sources),
         event.summary, event.published_at, event.updated_at,
     ]  # fmt: skip
     return [_cell(value) for value in values]
 
 
-def csv_text(site: Site, batches: Iterable[Sequence[models.Event]]) -> Iterator[str]:
-    """The CSV file, a header then a chunk per batch: it streams as the batches are read."""
+@dataclass(frozen=True)
+class _Linked:
+    """An actor of an Event, as event_batches(flat=True) gives it."""
+
+    slug: str
+    name: str
+    role: str
+    position: int
+
+
+def _flattened(event: models.Event) -> tuple[Any, str, list, list]:
+    """An Event (a past view's) as csv_row takes it."""
+    actors = [
+        _Linked(link.actor.slug, link.actor.name, link.role, link.position)
+        for link in event.actor_links
+    ]
+    return event, event.type.label, actors, [citation.source for citation in event.citations]
+
+
+def csv_text(site: Site, batches: Iterable[Sequence]) -> Iterator[str]:
+    """The CSV file, a header then a chunk per batch: it streams as the batches are read.
+    Batches are of event_batches(flat=True): rows, or Events for a past view."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -706,7 +741,14 @@ def csv_text(site: Site, batches: Iterable[Sequence[models.Event]]) -> Iterator[
     writer.writerow(CSV_COLUMNS)
     yield written()
     for batch in batches:
-        writer.writerows(csv_row(site, event) for event in batch)
+        rows = []
+        for item in batch:
+            if isinstance(item, models.Event):
+                event, type_label, actors, sources = _flattened(item)
+            else:
+                (event, actors, sources), type_label = item, item[0].type_label
+            rows.append(csv_row(site, event, type_label, actors, sources))
+        writer.writerows(rows)
         yield written()
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app import accounts, search
+from app import accounts, editing, search
 from app.config import Settings
 from app.db import make_engine, migrate, write_session
 from app.generate import generate
@@ -332,7 +332,9 @@ def make_event(engine: Engine) -> Callable[..., int]:
             event.citations.append(Citation(source=source))
             session.add(event)
             session.flush()
+            # What the app's writers keep from these rows: the search index and the actor tree.
             search.reindex(session.connection(), [event.id])
+            editing.refresh_actor_members(session.connection())
             return event.id
 
     return make

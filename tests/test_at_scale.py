@@ -1,9 +1,12 @@
 """The timeline on 10,000 generated events: what holds on the sample must hold at scale."""
 
+import pytest
 from sqlalchemy import event
 
+from app import queries
 from app.filters import EventFilters
 from tests.html import event_titles, soup
+from tests.test_data import csv_rows
 from tests.test_filtering import facet_counts, heading, notices, total
 
 VIEWS = [
@@ -75,6 +78,32 @@ def test_around_finds_an_event_deep_in_the_crisis(big_client):
     assert soup(html).select_one("#pager a.previous") is not None
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/?actor=talonia", "/?actor=astland&order=oldest", "/?q=talks"],
+)
+def test_big_views_walk_the_timeline_to_the_same_pages_as_small_ones_are_sorted(
+    big_client, monkeypatch, url
+):
+    """Past WALK_FROM events a page is found by walking the timeline index and testing each
+    event; below, by fetching the view's events and sorting them: the same pages either way."""
+    first = big_client.get(url).text
+    assert total(first) > queries.WALK_FROM  # this view is walked
+    deeper = soup(first).select_one("#pager a.load-more")["href"]
+    walked = [_cards(first), _cards(big_client.get(deeper).text)]
+
+    monkeypatch.setattr(queries, "WALK_FROM", 10**9)
+    # A session cookie (even a stale one) keeps the pages kept in memory out of it.
+    fresh = {"Cookie": "brink_session=stale"}
+    sorted_pages = [
+        _cards(big_client.get(url, headers=fresh).text),
+        _cards(big_client.get(deeper, headers=fresh).text),
+    ]
+
+    assert walked == sorted_pages
+    assert len(walked[0]) == len(walked[1]) == queries.PAGE_SIZE
+
+
 def test_a_page_costs_the_same_queries_on_ten_thousand_events(big_client, client, make_event):
     make_event(
         title="A ceasefire call",
@@ -113,3 +142,17 @@ def test_the_heading_counts_match_the_index_on_every_filter(big_client):
         "Events matching “ceasefire”"
     )
     assert len(event_titles(big_client.get("/").text)) == 50
+
+
+def test_a_big_actor_exports_every_event_once_as_a_small_one_would(big_client, monkeypatch):
+    def exported(url: str, headers: dict[str, str]) -> list[str]:
+        response = big_client.get(url, headers=headers)
+        assert response.status_code == 200
+        return [row["id"] for row in csv_rows(response.text)]
+
+    walked = exported("/events.csv?actor=talonia", {})
+    assert len(walked) == len(set(walked)) == total(big_client.get("/?actor=talonia").text)
+    assert len(walked) > queries.WALK_FROM
+
+    monkeypatch.setattr(queries, "WALK_FROM", 10**9)
+    assert exported("/events.csv?actor=talonia", {"Cookie": "brink_session=stale"}) == walked

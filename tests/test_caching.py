@@ -176,6 +176,43 @@ def test_a_304_costs_one_query_and_no_rendering(client, sample):
     assert len(statements) == 1  # the data version (queries.data_version)
 
 
+def test_a_page_asked_for_again_is_sent_from_memory_without_rendering(client, sample):
+    first, statements = statements_for(client, "/?type=call", {})
+    assert len(statements) > 2
+
+    again, statements = statements_for(client, "/?type=call", {})
+
+    assert again.status_code == 200
+    assert len(statements) == 1  # the data version: the page is the one rendered before
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["x-frame-options"] == first.headers["x-frame-options"]
+    assert again.headers.get_list("x-frame-options") == ["DENY"]  # not added twice
+
+
+def test_gzipped_and_plain_copies_are_kept_apart(client, sample):
+    plain = client.get("/events.json", headers=IDENTITY)
+    zipped = client.get("/events.json", headers=GZIP)
+    plain_again = client.get("/events.json", headers=IDENTITY)
+    zipped_again = client.get("/events.json", headers=GZIP)
+
+    assert "content-encoding" not in plain_again.headers
+    assert zipped_again.headers["content-encoding"] == "gzip"
+    assert plain_again.json() == plain.json() == zipped_again.json() == zipped.json()
+
+
+def test_a_kept_page_is_never_shown_to_a_signed_in_editor(client, sample, users):
+    assert "Editor sign-in" in client.get("/?type=call").text  # a reader's copy, kept
+    assert "Editor sign-in" in client.get("/?type=call").text
+
+    log_in(client, EDITOR)
+    page = client.get("/?type=call")
+
+    assert "Editor sign-in" not in page.text
+    assert "Signed in as" in page.text
+    assert "etag" not in page.headers
+
+
 def test_an_edit_gives_a_new_etag_and_the_new_content(client, engine, settings, sample):
     paths = [url(engine, path) for path in ("/", "/events/{event}/{slug}", "/events/{event}.json")]
     before = {path: client.get(path).headers["etag"] for path in paths}

@@ -12,6 +12,7 @@ from app.editing import ActorInput
 from app.models import Actor, Source, User
 from tests.accounts import ADMIN, EDITOR, PASSWORD
 from tests.html import event_titles, soup, text_of
+from tests.test_filtering import total
 
 
 @pytest.fixture
@@ -343,3 +344,24 @@ def test_a_cited_source_cannot_be_deleted(editor, engine, sample):
 
     assert response.status_code == 409
     assert "50 event(s) cite this source" in text_of(soup(response.text).select_one(".form-error"))
+
+
+def test_moving_an_actor_to_another_parent_moves_its_events_in_the_roll_ups(editor, engine, sample):
+    both_before = total(editor.get("/?actor=france&actor=vladimir-putin").text)
+    russia_before = total(editor.get("/?actor=russia").text)
+    putin_alone = total(editor.get("/?actor=vladimir-putin&only=1").text)
+    assert total(editor.get("/?actor=france").text) < both_before
+
+    putin = actor_id(engine, "vladimir-putin")
+    form = form_values(editor.get(f"/desk/actors/{putin}/edit").text) | {"parent": "France"}
+    assert editor.post(f"/desk/actors/{putin}/edit", data=form).status_code == 303
+
+    # France now rolls Putin up, in the list, the heading and every facet that counts it.
+    page = editor.get("/?actor=france").text
+    assert total(page) == both_before
+    facets = editor.get("/events.json?type=call").json()["facets"]["actor"]
+    calls = {row["slug"]: row["count"] for row in facets}
+    assert calls["france"] == total(editor.get("/?actor=france&type=call").text)
+    # Russia no longer does: fewer events, though never fewer than it has without Putin.
+    russia_after = total(editor.get("/?actor=russia").text)
+    assert russia_before - putin_alone <= russia_after < russia_before

@@ -70,10 +70,8 @@ def actor_page(request: Request, slug: str, session: SessionDep) -> Response:
 
     def profile(view: queries.View) -> dict[str, Any]:
         past = view.past  # as it stood at a moment (?as_of=), or None
-        own = queries.actor_view(session, actor, zone, past)
         found = queries.actor_profile(session, actor.slug, zone, present.COUNTERPARTS, past)
-        totals = queries.type_totals(session, own)
-        page = present.actor_page(found, totals, view.all_types, zone)
+        page = present.actor_page(found, found.types, view.all_types, zone)
         if view.filters.as_of is not None:
             page = changes.profile_then(page, view.filters.as_of)
         # Whom it dealt with, as the page filters its events (app/relations.py).

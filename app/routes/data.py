@@ -186,17 +186,11 @@ def events_json(request: Request, session: SessionDep, filters: FiltersDep) -> s
     """The events of a view, 50 a page, with its total and facet counts: the same parameters
     and the same list as the timeline at `/`. Follow `next` for the following pages."""
     view = _checked_view(request, session, filters)
-    view, page = queries.events_page(session, view, full=True)
+    counts = queries.view_counts(session, view)
+    view, page = queries.events_page(session, view, full=True, total=counts.total)
     _strict(view)  # `around` an event the view does not hold
     site = _site(request)
-    facets = serialize.facets(
-        site,
-        view,
-        queries.type_counts(session, view),
-        queries.status_counts(session, view),
-        queries.verification_counts(session, view),
-        queries.actor_counts(session, view),
-    )
+    facets = serialize.facets(site, view, counts, queries.actor_counts(session, view))
     return serialize.event_list(site, view, page, facets)
 
 
@@ -221,7 +215,8 @@ def events_csv(request: Request, session: SessionDep, filters: FiltersDep) -> CS
     filename = serialize.csv_filename(view, settings.site_title)
     site = _site(request)
     text = _streamed(
-        request, lambda own: serialize.csv_text(site, queries.event_batches(own, view))
+        request,
+        lambda own: serialize.csv_text(site, queries.event_batches(own, view, flat=True)),
     )
     return CSVResponse(text, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -84,11 +84,13 @@ def event_page(
 ) -> Response:
     """An event's canonical page; a stale slug redirects to the current one. Editors also see
     drafts, marked as such. With `as_of`, the event as it stood then (its slug then)."""
-    moment = moment_view(request, session)
-    as_of = moment.filters.as_of
+    # Without ?as_of= there is no view to resolve: the page is the event as it stands.
+    moment = moment_view(request, session) if "as_of" in request.query_params else None
+    past = moment.past if moment is not None else None
+    as_of = moment.filters.as_of if moment is not None else None
     event = (
         event_then(moment, event_id)
-        if moment.past is not None
+        if moment is not None and past is not None
         else _event_or_gone(request, session, event_id, account)
     )
     if isinstance(event, Response):
@@ -99,9 +101,10 @@ def event_page(
     settings = request.app.state.settings
     zone = settings.zone
     card = event_card(event, zone)
-    log = editing.corrections(session, event.id)
-    if moment.past is not None and moment.as_of is not None:
-        earlier, later = moment.past.neighbours(event.id)
+    # Every public revision is an edit, so version 1 has none: no query for most events.
+    log = editing.corrections(session, event.id) if event.version > 1 else []
+    if past is not None and moment is not None and moment.as_of is not None:
+        earlier, later = past.neighbours(event.id)
         log = [revision for revision in log if revision.created_at <= moment.as_of]
     else:
         earlier, later = queries.neighbours(session, event)
@@ -130,9 +133,9 @@ def event_page(
         ),
         "timeline_href": f"/?around={event.id}",
         "json_href": f"/events/{event.id}.json",
-        "time_notices": moment.filters.notices,
+        "time_notices": moment.filters.notices if moment is not None else [],
     }
-    if as_of is not None and moment.as_of is not None:
+    if as_of is not None and moment is not None and moment.as_of is not None:
         context.update(_then(context, as_of))
         context["as_of_banner"] = changes.event_banner(moment.as_of, zone, event_path(event))
     return render(request, "event.html", context)

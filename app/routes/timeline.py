@@ -84,11 +84,13 @@ def timeline_response(
     # Before the page's own queries: the stream reports anything newer (app/live.py).
     live_state = live.page_state(session, view.filters, zone) if target != "pager" else None
     lanes_view = view.filters.view == "lanes" and target != "pager"
-    if lanes_view:
+    # The facets' counts give the total too; "Load more" shows no facets.
+    counts = queries.view_counts(session, view) if target != "pager" else None
+    if lanes_view and counts is not None:
         # The lanes draw every event of the view: no page of the list, only its total.
-        page = queries.Page([], queries.count_events(session, view), None, None, None)
+        page = queries.Page([], counts.total, None, None, None)
     else:
-        view, page = queries.events_page(session, view)
+        view, page = queries.events_page(session, view, total=counts.total if counts else None)
     context: dict[str, Any] = {
         "view": view,
         "live": live_state,
@@ -103,8 +105,8 @@ def timeline_response(
     }
     context.update(_in_time(session, view, page, context["days"]))
     headers = {}
-    if target != "pager":
-        context.update(_surroundings(session, view, page))
+    if counts is not None:
+        context.update(_surroundings(session, view, page, counts))
         context["overview"] = overview.overview(session, view)
     if lanes_view:
         context["lanes"] = lanes.build(session, view, context["actor_ranking"])
@@ -155,14 +157,15 @@ def _in_time(
     return added
 
 
-def _surroundings(session: Session, view: queries.View, page: queries.Page) -> dict[str, Any]:
+def _surroundings(
+    session: Session, view: queries.View, page: queries.Page, counts: queries.Counts
+) -> dict[str, Any]:
     """Everything around the list: heading, chips, facets with their counts."""
     filters = view.filters
     active = present.chips(view)
     since = changes.since_chip(view)
     if since is not None:
         active.append(since)
-    type_counts = queries.type_counts(session, view)
     heading = present.describe_view(view, page.total)
     pinned = present.pinned_actor(view)
     actor_ranking = queries.actor_counts(session, view)
@@ -173,14 +176,14 @@ def _surroundings(session: Session, view: queries.View, page: queries.Page) -> d
         "actor_pages": present.actor_pages(view),
         "ways_out": present.ways_out(view, active) if not page.total else [],
         "type_options": [
-            present.Option(t.slug, t.label, type_counts.get(t.slug, 0), t.slug in filters.types)
+            present.Option(t.slug, t.label, counts.types.get(t.slug, 0), t.slug in filters.types)
             for t in view.all_types
         ],
         "status_options": present.vocabulary_options(
-            list(Status), queries.status_counts(session, view), filters.statuses
+            list(Status), counts.statuses, filters.statuses
         ),
         "verification_options": present.vocabulary_options(
-            list(Verification), queries.verification_counts(session, view), filters.verifications
+            list(Verification), counts.verifications, filters.verifications
         ),
         "actor_legend": f"Together with {pinned.name}" if pinned else "Actors",
         "actor_groups": present.actor_groups(_choosable(actor_ranking, view), filters.actors),

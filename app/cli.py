@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 import uvicorn
@@ -16,7 +17,7 @@ from rich.table import Table
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
-from app import accounts, tokens
+from app import accounts, counting, tokens
 from app.config import get_settings
 from app.db import DatabaseError, check_connection, make_engine, migrate, write_session
 from app.exporting import export_chunks, export_counts, snapshot
@@ -59,6 +60,7 @@ def migrate_command() -> None:
     """Create or upgrade the database schema to the newest version."""
     with _database() as engine:
         migrate(engine)
+        counting.ensure(engine, ZoneInfo(get_settings().timezone))
     out.print(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -376,8 +378,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve Brink over HTTP."""
-    with _database():
-        pass  # fail here, clearly, rather than on the first request
+    with _database() as engine:
+        # Fail here, clearly, rather than on the first request; count the events once here
+        # rather than in every worker at once.
+        counting.ensure(engine, ZoneInfo(get_settings().timezone))
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.counting import sqlite_local_day
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -49,6 +51,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA busy_timeout = 10000")
         cursor.close()
+        # The day an instant falls on in a zone, for app/counting.py (PostgreSQL has timezone()).
+        dbapi_connection.create_function("brink_local_day", 2, sqlite_local_day, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -109,6 +113,7 @@ def get_session(request: Request) -> Iterator[Session]:
         # validators (app/caching.py; none for signed-in users), and the process's memo.
         session.info["data_version"] = request.scope.get("state", {}).get("data_version")
         session.info["memo"] = request.app.state.memo
+        session.info["counts_zone"] = request.app.state.counts_zone  # app/counting.py
         yield session
 
 

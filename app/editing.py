@@ -9,6 +9,8 @@ case. Every saved change to an event or an actor raises its version and records 
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import live, search
+from app import counting, live, search
 from app.dates import format_point, instant
 from app.models import (
     Actor,
@@ -425,6 +427,16 @@ def _write_event(event: Event, resolved: dict[str, Any]) -> None:
     ]
 
 
+@contextmanager
+def _recounted(session: Session, event: Event) -> Iterator[None]:
+    """Around a change to an event: take away what it counted (app/counting.py) as stored,
+    and add what it counts once the change is flushed (new links get their ids then too)."""
+    counting.count(session.connection(), [event.id], -1)
+    yield
+    session.flush()
+    counting.count(session.connection(), [event.id])
+
+
 def create_event(
     session: Session,
     data: EventInput,
@@ -445,6 +457,7 @@ def create_event(
     _write_event(event, resolved)
     session.add(event)
     session.flush()
+    counting.count(session.connection(), [event.id])
     _record_event(session, event, None, crisis_zone, user_id, action, note, public=False)
     search.reindex(session.connection(), {event.id})
     return event
@@ -470,8 +483,8 @@ def update_event(
     check_version(session, "event", event.id, event.version, expected_version)
     before = event_input(event, crisis_zone)
     resolved = _resolve_event(session, data, crisis_zone, event.id)
-    _write_event(event, resolved)
-    session.flush()  # new links get their ids, which event_input reads
+    with _recounted(session, event):
+        _write_event(event, resolved)
     if event_input(event, crisis_zone) == before:
         return False  # the same values (actors named by slug instead of id, say): no revision
     event.version += 1
@@ -490,8 +503,9 @@ def publish_event(
     first one)."""
     if event.published or event.deleted_at is not None:
         return
-    event.published = True
-    event.published_at = event.published_at or utcnow()
+    with _recounted(session, event):
+        event.published = True
+        event.published_at = event.published_at or utcnow()
     event.version += 1
     _record_event(session, event, None, crisis_zone, user_id, "publish", note, public=False)
 
@@ -502,7 +516,8 @@ def unpublish_event(
     """Take a published event back to the drafts."""
     if not event.published:
         return
-    event.published = False
+    with _recounted(session, event):
+        event.published = False
     event.version += 1
     _record_event(session, event, None, crisis_zone, user_id, "unpublish", note, public=False)
 
@@ -514,8 +529,9 @@ def delete_event(
     if event.deleted_at is not None:
         return
     was_published = event.published
-    event.deleted_at = utcnow()
-    event.published = False
+    with _recounted(session, event):
+        event.deleted_at = utcnow()
+        event.published = False
     event.version += 1
     # The revision keeps whether it was published, for restore_event.
     _record_event(
@@ -537,8 +553,9 @@ def restore_event(
         .order_by(Revision.version.desc())
         .limit(1)
     ).first()
-    event.deleted_at = None
-    event.published = bool(deleted and deleted.snapshot.get("_published"))
+    with _recounted(session, event):
+        event.deleted_at = None
+        event.published = bool(deleted and deleted.snapshot.get("_published"))
     event.version += 1
     _record_event(session, event, None, crisis_zone, user_id, "undelete", note, public=False)
 
@@ -682,6 +699,8 @@ def refresh_actor_members(connection: Connection) -> None:
         # Two rebuilds at once would each insert the whole tree: the second waits and then
         # sees the first's rows. Readers are not blocked.
         connection.exec_driver_sql("LOCK TABLE actor_members IN SHARE ROW EXCLUSIVE MODE")
+    pairs = select(ActorMember.actor_id, ActorMember.member_id)
+    before = set(map(tuple, connection.execute(pairs)))
     connection.execute(delete(ActorMember))
     # UNION, not UNION ALL: a cycle of parents (refused by the desk) would end, not loop.
     tree = select(Actor.id.label("actor_id"), Actor.id.label("member_id")).cte(
@@ -690,6 +709,9 @@ def refresh_actor_members(connection: Connection) -> None:
     tree = tree.union(select(tree.c.actor_id, Actor.id).where(Actor.parent_id == tree.c.member_id))
     rows = select(tree.c.actor_id, tree.c.member_id)
     connection.execute(insert(ActorMember).from_select(["actor_id", "member_id"], rows))
+    # The counts of every actor whose members changed (a move under another parent).
+    after = set(map(tuple, connection.execute(pairs)))
+    counting.recount_actors(connection, {actor_id for actor_id, _ in before ^ after})
 
 
 def _keep_former_slug(session: Session, actor: Actor, old_slug: str) -> None:

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
-from app import editing, search
+from app import counting, editing, search
 from app.dates import instant
 from app.db import analyze, writing
 from app.editing import slugify
@@ -326,6 +326,7 @@ class _Generator:
         editing.refresh_actor_members(connection)
 
         written = dict.fromkeys(("events", "sources", "citations", "links", "relations"), 0)
+        counted = counting.newest_rows(connection)
         first_id = last_id = 0
         for chunk in self._events(count, types, ranked):
             event_ids = [event["id"] for event in chunk.events]
@@ -345,6 +346,7 @@ class _Generator:
             _insert(connection, EventRelation.__table__, chunk.relations)
             # Then what the app maintains from those tables, built by the database from them.
             search.reindex_range(connection, event_ids[0], event_ids[-1])
+            counting.count_range(connection, event_ids[0], event_ids[-1])
             written["events"] += len(chunk.events)
             written["sources"] += len(chunk.sources)
             written["citations"] += len(citations)
@@ -352,6 +354,7 @@ class _Generator:
             written["relations"] += len(chunk.relations)
             if progress:
                 progress(written["events"], count)
+        counting.compact(connection, counted)  # each chunk added its own rows
         return GenerateReport(
             seed=seed,
             events=written["events"],

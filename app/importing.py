@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from app import editing, live, search
+from app import counting, editing, live, search
 from app.db import analyze, write_session
 from app.editing import (
     ActorInput,
@@ -309,7 +309,9 @@ class _Writer:
         self.source_ids: set[int] = set()  # sources known to exist
         self.described: dict[str | None, list[_Known]] = {}  # SourceText candidates by URL
         self.event_ids: set[int] = set()  # events known to exist (or to be made by this file)
-        self.reindex: set[int] = set()
+        self.reindex: set[int] = set()  # events written: their search documents and counts
+        self.uncounted: set[int] = set()  # events whose counts were taken away (app/counting.py)
+        self.counted = counting.newest_rows(self.connection)  # the counts' rows before this file
         self.now = utcnow()
 
     def fail(self, at: Location, error: EditError | str, field_path: str | None = None) -> None:
@@ -341,8 +343,9 @@ class _Writer:
         self._move_id_sequences()
 
     def _reindex(self) -> None:
-        """The search documents of the written events: runs of consecutive ids (new events
-        mostly are) built by the database in one statement each, the rest read back in Python."""
+        """The search documents and counts of the written events: runs of consecutive ids (new
+        events mostly are) built by the database in one statement each, the rest read back in
+        Python; and the counts of the file's events that were here and did not change."""
         ids = sorted(self.reindex)
         scattered: list[int] = []
         start = 0
@@ -351,10 +354,13 @@ class _Writer:
                 continue
             if end - start >= 100:
                 search.reindex_range(self.connection, ids[start], ids[end - 1])
+                counting.count_range(self.connection, ids[start], ids[end - 1])
             else:
                 scattered += ids[start:end]
             start = end
         search.reindex(self.connection, scattered)
+        counting.count(self.connection, [*scattered, *(self.uncounted - self.reindex)])
+        counting.compact(self.connection, self.counted)  # merge the rows each run added
 
     def _rows_in(self, query: Any, column: Any, values: Sequence[Any]) -> Iterator[Any]:
         """The rows of `query` whose `column` is one of `values`, a chunk at a time."""
@@ -716,6 +722,9 @@ class _Writer:
             chunk = plans[:CHUNK]
             del plans[:CHUNK]
             stored = self._stored([p.id or self.key_holders.get(p.key or "") for p in chunk])
+            # Taken away before any change, added back (as written) by _reindex.
+            counting.count(self.connection, stored.keys() - self.uncounted, -1)
+            self.uncounted.update(stored)
             written = _Written()
             for plan in chunk:
                 tick()

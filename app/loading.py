@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import editing, search
+from app import counting, editing, search
 from app.dates import instant
 from app.db import analyze, write_session
 from app.editing import record_loaded_actor, record_loaded_event, slugify
@@ -398,6 +398,8 @@ def _load_events(
 ) -> list[int]:
     keys = [record.key for record in records]
     existing = {e.key: e for e in session.scalars(select(Event).where(Event.key.in_(keys)))}
+    # What the file's events counted as stored, taken away; added back below as written.
+    counting.count(session.connection(), [event.id for event in existing.values()], -1)
     created: set[str] = set()
     updated: set[str] = set()
     now = datetime.now(UTC)
@@ -417,6 +419,7 @@ def _load_events(
         if _sync_relations(existing[record.key], record, existing):
             updated.add(record.key)
     session.flush()
+    counting.count(session.connection(), [event.id for event in existing.values()])
     for key in sorted(created | updated, key=keys.index):
         record_loaded_event(session, existing[key], crisis_zone, created=key in created)
     report.created["events"] += len(created)

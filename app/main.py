@@ -1,6 +1,7 @@
 """The application factory."""
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, Response
@@ -8,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import counting
 from app.caching import Compression, HttpCaching, Memo
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -95,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = sessionmaker(app.state.engine, expire_on_commit=False)
     app.state.memo = Memo()
+    # Totals and facets add up kept counts when they are kept in this crisis's days.
+    app.state.counts_zone = counting.ensure(app.state.engine, ZoneInfo(settings.timezone))
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)

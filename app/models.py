@@ -168,6 +168,68 @@ class ActorMember(Base):
     )
 
 
+class _Counts:
+    """The columns of event_counts and event_month_counts. Rows are additions, not totals: a
+    change adds rows taking away what its events counted and adding what they count now, so
+    writers never wait on each other's rows; a count is the sum of its rows
+    (counting.compact merges them)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(Integer)  # 0: every event
+    day: Mapped[date] = mapped_column(Date)
+    type_slug: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    verification: Mapped[str] = mapped_column(String(20))
+    start_precision: Mapped[str] = mapped_column(String(10))
+    start_approximate: Mapped[bool] = mapped_column(Boolean)
+    events: Mapped[int] = mapped_column(Integer)
+    ranges: Mapped[int] = mapped_column(Integer)  # those of them with an end
+
+
+# An actor's counts over a span of days, and every actor's (the actor facet of a span), each
+# read from its index alone.
+_COUNTS_BY_ACTOR = (
+    "actor_id", "day", "type_slug", "status", "verification", "start_precision",
+    "start_approximate", "events", "ranges",
+)  # fmt: skip
+_COUNTS_BY_DAY = ("day", "actor_id", "type_slug", "status", "verification", "events")
+
+
+class EventCount(_Counts, Base):
+    """How many published events start on each day (in the crisis's zone) with each type,
+    status, verification and precision (approximate or not), for every actor (its members'
+    events included, each once) and, under actor 0, for all of them: what totals, facets and
+    the overview add up instead of counting events. Kept by app/counting.py in the
+    transaction of every change."""
+
+    __tablename__ = "event_counts"
+    __table_args__ = (
+        Index("ix_event_counts_actor", *_COUNTS_BY_ACTOR),
+        Index("ix_event_counts_day", *_COUNTS_BY_DAY),
+    )
+
+
+class EventMonthCount(_Counts, Base):
+    """The same counts by month (`day` is the month's first): a year of an actor is a dozen
+    rows a combination, not hundreds. Whole months of a span are added up from here."""
+
+    __tablename__ = "event_month_counts"
+    __table_args__ = (
+        Index("ix_event_month_counts_actor", *_COUNTS_BY_ACTOR),
+        Index("ix_event_month_counts_day", *_COUNTS_BY_DAY),
+        # Every actor's counts of a type (the actor facet of a type, over all time).
+        Index("ix_event_month_counts_type", "type_slug", "actor_id", "events"),
+    )
+
+
+class CountZone(Base):
+    """The zone whose days event_counts holds (one row; none: not built yet)."""
+
+    __tablename__ = "event_count_zone"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class ActorAlias(Base):
     __tablename__ = "actor_aliases"
     __table_args__ = (UniqueConstraint("actor_id", "name"),)
@@ -240,6 +302,9 @@ class Event(Base):
             "importance",
             "start_at",
             "id",
+            # What a walk by importance tests on each range before reading it.
+            "end_at",
+            "start_precision",
             sqlite_where=text("end_at IS NOT NULL"),
             postgresql_where=text("end_at IS NOT NULL"),
         ),  # fmt: skip

@@ -22,13 +22,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, Subquery, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.dates import MONTHS, instant, short_date
 from app.filters import EventFilters
 from app.models import Event, EventType, Precision, Status
-from app.queries import View, conditions, remembered
+from app.queries import (
+    WALK_FROM,
+    View,
+    conditions,
+    count_events,
+    overlapping,
+    remembered,
+    running,
+    tally,
+    unindexed,
+)
 
 DAY_BINS_UP_TO = 92  # days: a crisis zone of up to three months is shown day by day
 WEEK_BINS_UP_TO = 731  # days: up to two years week by week (from Monday), months beyond
@@ -213,26 +223,74 @@ class _Facts:
 
 def overview(session: Session, view: View) -> Overview | None:
     """The strip of a view, or None when it has no event."""
-    zone = view.zone
     filters = view.filters
-    extent = None if filters.date_from and filters.date_to else _extent(session, view)
-    if extent is None and not (filters.date_from and filters.date_to):
-        return None
-    first = filters.date_from or _local_day(extent[0], zone)  # type: ignore[index]
-    last = filters.date_to or _local_day(extent[1], zone)  # type: ignore[index]
+    # Added up from the kept counts (app/counting.py) when the view allows.
+    days = tally(session, view, None, months=False)
+    span = None
+    if not (filters.date_from and filters.date_to):
+        span = _span(session, view) if days is None else _tallied_span(session, view, days)
+        if span is None:
+            return None
+    first = filters.date_from or span[0]  # type: ignore[index]
+    last = filters.date_to or span[1]  # type: ignore[index]
     if last < first:
         last = first
     unit = _unit(first, last)
     starts = _bin_starts(first, last, unit)
-    facts = (
-        _past_facts(session, view, unit, starts)
-        if view.past is not None
-        else _facts(session, view, unit, starts)
-    )
+    if view.past is not None:
+        facts = _past_facts(session, view, unit, starts)
+    elif days is not None:
+        facts = _tallied_facts(session, view, unit, starts)
+    else:
+        facts = _facts(session, view, unit, starts)
     total = sum(facts.binned.values()) + sum(v.count for v in facts.vague)
     if total == 0:
         return None
     return _draw(view, unit, first, last, starts, facts, total)
+
+
+def _span(session: Session, view: View) -> tuple[date, date] | None:
+    """The first and last days to draw (`_extent`'s, in the crisis's zone)."""
+    extent = _extent(session, view)
+    if extent is None:
+        return None
+    return _local_day(extent[0], view.zone), _local_day(extent[1], view.zone)
+
+
+def _tallied_span(session: Session, view: View, days: Subquery) -> tuple[date, date] | None:
+    """`_span` from the kept counts by day: their first and last days (each an index walk
+    that stops at the first row), and the last end of a range ending after them."""
+    precisions = [p.value for p in DATED]
+
+    def edge(dated: bool, last: bool) -> ScalarSelect:
+        query = select(days.c.day).group_by(days.c.day).having(func.sum(days.c.events) > 0)
+        if dated:
+            query = query.where(days.c.start_precision.in_(precisions))
+        return query.order_by(days.c.day.desc() if last else days.c.day).limit(1).scalar_subquery()
+
+    low, high, any_low, any_high = remembered(
+        session, select(edge(True, False), edge(True, True), edge(False, False), edge(False, True))
+    )[0]
+    only_dated = low is not None  # else no event is dated to the week or better: all count
+    if not only_dated:
+        low, high = any_low, any_high
+    since = view.filters.date_from
+    if high is None and since is None:
+        return None
+    # Only a range ending after the last day an event starts on can end later: their ids from
+    # ix_events_end_start (few, at the end of a large view), each tested.
+    after = instant(high + timedelta(days=1) if high is not None else since, view.zone)
+    later = select(Event.id).where(Event.end_at >= after)
+    big = count_events(session, view) > WALK_FROM
+    ends = select(func.max(Event.end_at)).where(*conditions(view, walk=big), Event.id.in_(later))
+    if only_dated:
+        ends = ends.where(Event.start_precision.in_(precisions))
+    end = _utc(remembered(session, ends)[0][0])
+    days = [day for day in (high, end and _local_day(end, view.zone)) if day is not None]
+    if not days:
+        return None
+    # Ranges under way at `from` start before it: `from` is the first day.
+    return since or low, max(days)
 
 
 def _extent(session: Session, view: View) -> tuple[datetime, datetime] | None:
@@ -351,30 +409,105 @@ def _facts(session: Session, view: View, unit: str, starts: list[date]) -> _Fact
         _Vague(t, bool(a), p, bool(approx), _utc(start_at), n)
         for t, a, p, approx, start_at, n in vague_rows
     ]
-    # The ranges to draw: asked even when there are none (a fixed number of statements a page).
+    return _Facts(counts, range_count, vague, _top_ranges(session, view, unit))
+
+
+def _top_ranges(session: Session, view: View, unit: str, walk: bool = False) -> list[_Range]:
+    """The ranges to draw: asked even when there are none (a fixed number of statements a
+    page). Those of a window of days are found among the ranges overlapping it (from
+    ix_events_end_start: a few thousand at most); those of a large view (`walk`) by testing
+    each range of ix_events_ranges in order of importance; else by sorting the view's."""
+    filters = view.filters
+    window = bool(filters.date_from and filters.date_to)
+    where = [
+        *conditions(view, walk=walk or window),
+        Event.start_precision.in_([p.value for p in FINE[unit]]),
+        Event.end_at.is_not(None),
+    ]
+    importance = (
+        Event.importance if walk and not window else unindexed(Event.importance, view.dialect)
+    )
+    if window:
+        since = instant(filters.date_from, view.zone)  # type: ignore[arg-type]
+        until = instant(filters.date_to + timedelta(days=1), view.zone)  # type: ignore[operator]
+        where.append(overlapping(view, since, until))
+    ahead = case((Event.status.in_(AHEAD), 1), else_=0)
     query = (
         select(
             Event.id, Event.slug, Event.title, Event.type_slug, ahead, Event.start_at,
             Event.end_at, Event.importance,
         )
-        .where(*where, Event.start_precision.in_(fine), Event.end_at.is_not(None))
-        # The most important first and, among as important, the latest: a walk of
-        # ix_events_ranges backwards.
-        .order_by(Event.importance.desc(), Event.start_at.desc(), Event.id.desc())
+        .where(*where)
+        # The most important first and, among as important, the latest.
+        .order_by(importance.desc(), Event.start_at.desc(), Event.id.desc())
         .limit(MAX_RANGES)
     )  # fmt: skip
-    ranges = [_Range(*row[:4], bool(row[4]), *row[5:]) for row in remembered(session, query)]
-    return _Facts(counts, range_count, vague, ranges)
+    return [_Range(*row[:4], bool(row[4]), *row[5:]) for row in remembered(session, query)]
 
 
-def _bin_of(column: Any, boundaries: Sequence[datetime], offset: int) -> ColumnElement[int]:
-    """The index of the bin holding `column`: a balanced tree of CASEs over the boundaries."""
+def _tallied_facts(session: Session, view: View, unit: str, starts: list[date]) -> _Facts:
+    """`_facts` from the kept counts: a day's bin is that of its midnight (by month, months);
+    ranges under way at `from` began before the first bin and count in it."""
+    fine = [p.value for p in FINE[unit]]
+    binned: Counter[tuple[int, str, bool]] = Counter()
+    vague: Counter[tuple] = Counter()
+    range_count = 0
+    # Each day's bin by the same tree of CASEs as `_facts`, over days: one row per bin, type
+    # and status come back.
+    rows = tally(session, view, None, months=unit == "month")
+    assert rows is not None
+    ahead = case((rows.c.status.in_(AHEAD), 1), else_=0)
+    columns = [_bin_of(rows.c.day, starts[1:-1], 0), rows.c.type_slug, ahead]
+    query = select(*columns, func.sum(rows.c.events), func.sum(rows.c.ranges))
+    query = query.where(rows.c.start_precision.in_(fine)).group_by(*columns)
+    for index, type_slug, is_ahead, n, ranges in remembered(session, query):
+        binned[(int(index), type_slug, bool(is_ahead))] += n
+        range_count += ranges
+    # Events known to a coarser period: by the day their period starts (a month's first, or
+    # a year's, unless bins are days and weeks are coarser).
+    rows = tally(session, view, None, months=unit != "day")
+    assert rows is not None
+    ahead = case((rows.c.status.in_(AHEAD), 1), else_=0)
+    columns = [
+        rows.c.day, rows.c.type_slug, ahead, rows.c.start_precision, rows.c.start_approximate,
+    ]  # fmt: skip
+    query = select(*columns, func.sum(rows.c.events)).where(rows.c.start_precision.not_in(fine))
+    for day, type_slug, is_ahead, precision, approximate, n in remembered(
+        session, query.group_by(*columns)
+    ):
+        start_at = instant(day, view.zone)
+        vague[(type_slug, bool(is_ahead), precision, bool(approximate), start_at)] += n
+    if view.filters.date_from:  # ranges under way at `from`: all in the first bin
+        columns = [
+            Event.type_slug, Event.status, Event.start_precision, Event.start_approximate,
+            Event.start_at,
+        ]  # fmt: skip
+        query = select(*columns, func.count()).where(*running(view, None)).group_by(*columns)
+        for type_slug, status, precision, approximate, start_at, n in remembered(session, query):
+            if precision in fine:
+                binned[(0, type_slug, status in AHEAD)] += n
+                range_count += n
+            else:
+                key = (type_slug, status in AHEAD, precision, bool(approximate), _utc(start_at))
+                vague[key] += n
+    walk = count_events(session, view) > WALK_FROM
+    return _Facts(
+        Counter({key: n for key, n in binned.items() if n}),
+        range_count,
+        [_Vague(*key, n) for key, n in vague.items() if n],
+        _top_ranges(session, view, unit, walk=walk),
+    )
+
+
+def _bin_of(column: Any, boundaries: Sequence[Any], offset: int) -> ColumnElement[int]:
+    """The index of the bin holding `column`: a balanced tree of CASEs over the boundaries
+    (instants for a start, days for a day)."""
     if not boundaries:
         return literal(offset)
     middle = len(boundaries) // 2
     return case(
         (
-            column < literal(boundaries[middle], Event.start_at.type),
+            column < literal(boundaries[middle], column.type),
             _bin_of(column, boundaries[:middle], offset),
         ),
         else_=_bin_of(column, boundaries[middle + 1 :], offset + middle + 1),

@@ -5,9 +5,10 @@ page, the total, every facet and every data format select with those same condit
 why a facet count always equals the length of the list it leads to.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,8 @@ from sqlalchemy import (
     CompoundSelect,
     Engine,
     Select,
+    Subquery,
+    and_,
     bindparam,
     case,
     distinct,
@@ -29,6 +32,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from app import search
 from app.dates import instant, short_date
@@ -41,6 +46,8 @@ from app.models import (
     Citation,
     Event,
     EventActor,
+    EventCount,
+    EventMonthCount,
     EventRelation,
     EventType,
     Revision,
@@ -233,6 +240,135 @@ def corrected_since(since: datetime) -> Select[tuple[int]]:
     )
 
 
+# Counts added up from event_counts (app/counting.py), not counted from the events
+
+
+def tally(
+    session: Session,
+    view: View,
+    skip: str | None,
+    *,
+    every_actor: bool = False,
+    months: bool = True,
+) -> Subquery | None:
+    """A view's rows of the kept counts (app/counting.py), with the columns of EventCount:
+    whole months of its span from event_month_counts (with `months`), the days around them
+    from event_counts. `every_actor`: every actor's rows, for the actor facet. None when the
+    view's counts cannot be added up from them: a word, `since`, a moment (as_of), own events
+    only, several actors, or counts kept in another zone. Ranges under way at `from` began on
+    days before it: `running` has them."""
+    filters = view.filters
+    if (
+        session.info.get("counts_zone") != view.zone.key
+        or view.past is not None
+        or filters.search
+        or view.since is not None
+        or filters.only
+        or (len(view.actors) > 1 and skip != "actor" and not every_actor)
+    ):
+        return None
+    parts = []
+    for table, first, last in _spans(filters.date_from, filters.date_to, months):
+        where: list[ColumnElement[bool]] = []
+        if every_actor:
+            where.append(table.actor_id != 0)
+        elif view.actors and skip != "actor":
+            where.append(table.actor_id == view.actors[0].id)
+        else:
+            where.append(table.actor_id == 0)
+        if filters.types and skip != "type":
+            where.append(table.type_slug.in_(filters.types))
+        if filters.statuses and skip != "status":
+            where.append(table.status.in_(filters.statuses))
+        if filters.verifications and skip != "verification":
+            where.append(table.verification.in_(filters.verifications))
+        if first is not None:
+            where.append(table.day >= first)
+        if last is not None:
+            where.append(table.day <= last)
+        columns = [getattr(table, column.key) for column in EventCount.__table__.columns]
+        parts.append(select(*columns[1:]).where(*where))  # not the id
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _spans(
+    first: date | None, last: date | None, months: bool
+) -> list[tuple[type[EventCount] | type[EventMonthCount], date | None, date | None]]:
+    """The counts tables covering the days first…last (either open): the whole months in it
+    by month, the days before and after them by day."""
+    if not months:
+        return [(EventCount, first, last)]
+    # The first whole month starts at `first` or the month after; the last ends at `last`.
+    month_from = first if first is None or first.day == 1 else _next_month(first)
+    after = None if last is None else last + timedelta(days=1)
+    month_to = after if after is None or after.day == 1 else after.replace(day=1)  # exclusive
+    if month_from is not None and month_to is not None and month_from >= month_to:
+        return [(EventCount, first, last)]  # no whole month
+    spans: list = [
+        (EventMonthCount, month_from, None if month_to is None else month_to - timedelta(days=1))
+    ]
+    if first is not None and month_from is not None and first < month_from:
+        spans.append((EventCount, first, month_from - timedelta(days=1)))
+    if last is not None and month_to is not None and month_to <= last:
+        spans.append((EventCount, month_to, last))
+    return spans
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def running(view: View, skip: str | None) -> list[ColumnElement[bool]]:
+    """The events of a view that event_counts has on days before its `from`: ranges that began
+    earlier and are still under way (a few thousand at a million events)."""
+    assert view.filters.date_from is not None
+    since = instant(view.filters.date_from, view.zone)
+    undated = replace(view, filters=replace(view.filters, date_from=None, date_to=None))
+    # Began before `from` (so before `to`) and ends after it; each event tested (walk: its
+    # actors looked up by its links).
+    return [*conditions(undated, skip, walk=True), overlapping(view, since, since)]
+
+
+def overlapping(view: View, since: datetime, until: datetime) -> ColumnElement[bool]:
+    """Ranges ending at or after `since` that began before `until`: found through
+    ix_events_end_start (a few thousand at a million events)."""
+    if view.dialect != "sqlite":
+        return and_(Event.end_at >= since, Event.start_at < until)
+    # SQLite, without histograms, would rather read every range by its start: the ids come
+    # from the index (`+start_at` is no index's), then each event is read.
+    began = unindexed(Event.start_at, view.dialect)
+    return Event.id.in_(select(Event.id).where(Event.end_at >= since, began < until))
+
+
+def unindexed(column: ColumnElement, dialect: str) -> ColumnElement:
+    """The column, as a term no index can serve on SQLite (`+column`): without histograms its
+    planner may pick an index on it that reads far more than the one wanted."""
+    if dialect != "sqlite":
+        return column
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
+def _tally(
+    session: Session, view: View, skip: str | None, columns: Sequence[str]
+) -> list[tuple] | None:
+    """(*columns, events) of a view's events grouped by these columns (of both EventCount and
+    Event), added up from the kept counts; None when they cannot be (`tally`)."""
+    rows = tally(session, view, skip)
+    if rows is None:
+        return None
+    kept = [rows.c[name] for name in columns]
+    query = select(*kept, func.sum(rows.c.events))
+    totals: Counter[tuple] = Counter()
+    for *key, n in remembered(session, query.group_by(*kept) if kept else query):
+        totals[tuple(key)] += n or 0
+    if view.filters.date_from:
+        counted = [getattr(Event, name) for name in columns]
+        query = select(*counted, func.count()).where(*running(view, skip))
+        for *key, n in remembered(session, query.group_by(*counted) if counted else query):
+            totals[tuple(key)] += n
+    return [(*key, n) for key, n in totals.items() if n or not columns]
+
+
 # The list
 
 
@@ -353,9 +489,11 @@ def events_page(
 def count_events(session: Session, view: View) -> int:
     if view.past is not None:
         return len(view.past.matching(view))
-    return remembered(session, select(func.count()).select_from(Event).where(*conditions(view)))[0][
-        0
-    ]
+    tallied = _tally(session, view, None, [])
+    if tallied is not None:
+        return tallied[0][0]
+    query = select(func.count()).select_from(Event).where(*conditions(view))
+    return remembered(session, query)[0][0]
 
 
 def event_batches(
@@ -470,8 +608,11 @@ def type_totals(session: Session, view: View) -> dict[str, int]:
     """Events of a view by type (their sum is the view's count)."""
     if view.past is not None:
         return view.past.counts(view, "type_slug", None)
-    query = select(Event.type_slug, func.count()).where(*conditions(view)).group_by(Event.type_slug)
-    return {slug: count for slug, count in remembered(session, query)}
+    tallied = _tally(session, view, None, ["type_slug"])
+    if tallied is None:
+        query = select(Event.type_slug, func.count()).where(*conditions(view))
+        tallied = remembered(session, query.group_by(Event.type_slug))
+    return {slug: count for slug, count in tallied}
 
 
 # Facets
@@ -482,8 +623,11 @@ def _counts_by(
 ) -> dict[str, int]:
     if view.past is not None:
         return view.past.counts(view, column.key, skip)
-    query = select(column, func.count()).where(*conditions(view, skip)).group_by(column)
-    return {value: count for value, count in remembered(session, query)}
+    tallied = _tally(session, view, skip, [column.key])
+    if tallied is None:
+        query = select(column, func.count()).where(*conditions(view, skip)).group_by(column)
+        tallied = remembered(session, query)
+    return {value: count for value, count in tallied}
 
 
 @dataclass(frozen=True)
@@ -514,9 +658,13 @@ def view_counts(session: Session, view: View) -> Counts:
         grouped: list = []
         total = count_events(session, view)
     else:
-        columns = list(_FACETS.values())
-        query = select(*columns, func.count()).where(*conditions(view)).group_by(*columns)
-        grouped = remembered(session, query)
+        tallied = _tally(session, view, None, [column.key for column in _FACETS.values()])
+        if tallied is not None:
+            grouped = tallied
+        else:
+            columns = list(_FACETS.values())
+            query = select(*columns, func.count()).where(*conditions(view)).group_by(*columns)
+            grouped = remembered(session, query)
         total = sum(row[-1] for row in grouped)
     facets: dict[str, dict[str, int]] = {}
     for position, (name, column) in enumerate(_FACETS.items()):
@@ -537,13 +685,28 @@ class ActorCount:
     others_of_kind: int  # how many more actors of this kind have events here
 
 
-def _actor_event_counts(view: View) -> Select:
+def _actor_event_counts(session: Session, view: View) -> Select:
     """(actor id, events it would select under the other filters), for every actor with any.
     With members included an actor counts its members' events, each event once."""
     # Under match=all the other chosen actors stay: the choice adds one more to the dyad.
     skip = "actor" if view.filters.match == "any" else None
-    selected = select(Event.id).where(*conditions(view, skip))
-    if view.filters.only:
+    rows = tally(session, view, skip, every_actor=True)
+    if rows is not None and (skip == "actor" or not view.actors):
+        tallied = select(rows.c.actor_id, func.sum(rows.c.events).label("n"))
+        tallied = tallied.group_by(rows.c.actor_id)
+        if not view.filters.date_from:
+            return tallied
+        # Ranges under way at `from` began on days event_counts leaves out.
+        under_way = _linked_counts(select(Event.id).where(*running(view, skip)), only=False)
+        both = union_all(tallied, under_way).subquery()
+        return select(both.c.actor_id, func.sum(both.c.n).label("n")).group_by(both.c.actor_id)
+    return _linked_counts(select(Event.id).where(*conditions(view, skip)), view.filters.only)
+
+
+def _linked_counts(selected: Select, only: bool) -> Select:
+    """(actor id, how many of the `selected` events it is named by), each event once per
+    actor: with members (not `only`), an actor counts its members' events too."""
+    if only:
         return (
             select(EventActor.actor_id.label("actor_id"), func.count().label("n"))
             .where(EventActor.event_id.in_(selected))
@@ -566,7 +729,7 @@ def actor_counts(session: Session, view: View) -> list[ActorCount]:
         return view.past.actor_counts(view)
     # Ranked without the chosen actors, so that every view with the same other filters asks
     # the same statement: one actor's page after another's is counted once per data version.
-    counts = _actor_event_counts(view).subquery()
+    counts = _actor_event_counts(session, view).subquery()
     rank = func.row_number().over(partition_by=Actor.kind, order_by=(counts.c.n.desc(), Actor.name))
     per_kind = func.count().over(partition_by=Actor.kind)
     ranked = (
@@ -659,7 +822,7 @@ def find_actors(session: Session, view: View, text: str) -> list[ActorCount]:
         ).all()
         found.sort(key=lambda row: (not row[1], -then.get(row[0].id, 0), row[0].name))
         return [ActorCount(actor, then.get(actor.id, 0), 0) for actor, _ in found]
-    counts = _actor_event_counts(view).subquery()
+    counts = _actor_event_counts(session, view).subquery()
     query = (
         select(Actor, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.actor_id == Actor.id)
@@ -709,7 +872,7 @@ def actor_view(session: Session, actor: Actor, zone: ZoneInfo, past: "Past | Non
 def actor_index(session: Session, view: View, text: str = "") -> list[ActorCount]:
     """Every actor, or those whose name or an alias contains `text`, each with the events it
     gives in the view (its members' included): one grouped query, however many actors."""
-    counts = _actor_event_counts(view).subquery()
+    counts = _actor_event_counts(session, view).subquery()
     query = (
         select(Actor, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.actor_id == Actor.id)
@@ -819,7 +982,7 @@ def get_event_or_404(
 def actor_list(session: Session, view: View, after: str, limit: int) -> list[ActorCount]:
     """Actors in slug order, those after `after`, each with the events it gives in the view
     (its members' included): the actor index, a page at a time."""
-    counts = _actor_event_counts(view).subquery()
+    counts = _actor_event_counts(session, view).subquery()
     query = (
         select(Actor, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.actor_id == Actor.id)
@@ -896,7 +1059,7 @@ def actor_counterparts(session: Session, view: View, limit: int = 10) -> list[Ac
     """The actors sharing most events with the view's actors, each count being what the dyad
     (?actor=a&actor=b&match=all) lists. The actors' own members and parents are left out:
     they share everything."""
-    counts = _actor_event_counts(replace(view, filters=replace(view.filters, match="all")))
+    counts = _actor_event_counts(session, replace(view, filters=replace(view.filters, match="all")))
     counts = counts.subquery()
     query = (
         select(Actor, counts.c.n)

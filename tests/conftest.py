@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app import accounts, editing, search
+from app import accounts, counting, editing, search
 from app.config import Settings
 from app.db import make_engine, migrate, write_session
 from app.generate import generate
@@ -332,8 +332,10 @@ def make_event(engine: Engine) -> Callable[..., int]:
             event.citations.append(Citation(source=source))
             session.add(event)
             session.flush()
-            # What the app's writers keep from these rows: the search index and the actor tree.
+            # What the app's writers keep from these rows: the search index, the counts and
+            # the actor tree (counted first: the tree's refresh counts a new actor's events).
             search.reindex(session.connection(), [event.id])
+            counting.count(session.connection(), [event.id])
             editing.refresh_actor_members(session.connection())
             return event.id
 

@@ -76,9 +76,14 @@ POSTGRESQL_SORTS = (
     "PostgreSQL at 10,000 events starts from the actor's links and sorts its 3,600 events "
     "rather than walk the timeline"
 )
+RUNNING_LINKS_ON_POSTGRESQL = (
+    "PostgreSQL at 10,000 events may hash-join all links with the ranges still running at "
+    "`from` (it takes their ends and starts for independent and expects thousands)"
+)
 KNOWN_FAILURES = {
-    ("sqlite", "one-type"): CROSS_CRISIS_FACET,
-    ("sqlite", "actor-only"): CROSS_CRISIS_FACET,
+    ("sqlite", "actor-only"): CROSS_CRISIS_FACET,  # own events only: not in the kept counts
+    ("postgresql", "one-week"): RUNNING_LINKS_ON_POSTGRESQL,
+    ("postgresql", "the-latest-week"): RUNNING_LINKS_ON_POSTGRESQL,
     **{
         ("postgresql", case): WHOLE_TABLES_ON_POSTGRESQL
         for case in ["actor-with-members", "actor-only", "actor-and-type", "one-type", "actor-page"]
